@@ -1,0 +1,74 @@
+import Type, { type TSchema } from 'typebox';
+import {
+  ConfigGetParamsSchema,
+  ConfigGetResultSchema,
+  ConfigPatchParamsSchema,
+  ConfigSetParamsSchema,
+  ConfigWriteResultSchema,
+  HealthParamsSchema,
+  HealthResultSchema,
+  LogsTailParamsSchema,
+  LogsTailResultSchema,
+  StatusParamsSchema,
+  StatusResultSchema,
+  SystemPresenceParamsSchema,
+  SystemPresenceResultSchema,
+} from './methods-core.js';
+import type { Scope } from './scopes.js';
+
+/** What the protocol says about a method: the scope it needs and the shapes of its params and result. */
+export interface MethodSpec {
+  scope: Scope;
+  params: TSchema;
+  result: TSchema;
+}
+
+/**
+ * Every method this gateway implements. `features.methods` in hello-ok is exactly these keys.
+ * Later subsystems add their methods here, each with its schemas beside it.
+ */
+export const METHOD_SPECS = {
+  health: { scope: 'operator.read', params: HealthParamsSchema, result: HealthResultSchema },
+  status: { scope: 'operator.read', params: StatusParamsSchema, result: StatusResultSchema },
+  'system-presence': {
+    scope: 'operator.read',
+    params: SystemPresenceParamsSchema,
+    result: SystemPresenceResultSchema,
+  },
+  'config.get': { scope: 'operator.read', params: ConfigGetParamsSchema, result: ConfigGetResultSchema },
+  'config.set': { scope: 'operator.admin', params: ConfigSetParamsSchema, result: ConfigWriteResultSchema },
+  'config.patch': {
+    scope: 'operator.admin',
+    params: ConfigPatchParamsSchema,
+    result: ConfigWriteResultSchema,
+  },
+  'logs.tail': { scope: 'operator.read', params: LogsTailParamsSchema, result: LogsTailResultSchema },
+} as const satisfies Record<string, MethodSpec>;
+
+export type MethodName = keyof typeof METHOD_SPECS;
+
+/** Events the gateway may emit (hello-ok `features.events`). */
+export const GATEWAY_EVENTS = [
+  'connect.challenge',
+  'tick',
+  'health',
+  'presence',
+  'shutdown',
+  'agent',
+  'chat',
+  'sessions.changed',
+  'cron',
+  'heartbeat',
+  'exec.approval.requested',
+  'exec.approval.resolved',
+  'pairing.requested',
+] as const;
+export type GatewayEventName = (typeof GATEWAY_EVENTS)[number];
+
+/** Payload of `tick`. */
+export const TickPayloadSchema = Type.Object({ ts: Type.Number() });
+/** Payload of `shutdown`. */
+export const ShutdownPayloadSchema = Type.Object({
+  reason: Type.String(),
+  restartExpectedMs: Type.Optional(Type.Number()),
+});

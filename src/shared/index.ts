@@ -1,0 +1,14 @@
+/**
+ * shared: the bottom layer. Ids, the clock port, coded errors, atomic file writes, small async helpers.
+ * Imports nothing from the rest of src.
+ */
+
+export type { AtomicWriteOptions } from './atomic-file.js';
+export { appendFileDurable, backupFile, syncDir, writeFileAtomic } from './atomic-file.js';
+export type { Clock } from './clock.js';
+export { systemClock } from './clock.js';
+export type { Deferred } from './deferred.js';
+export { deferred, sleep } from './deferred.js';
+export type { CarapaceErrorOptions } from './errors.js';
+export { CarapaceError, errnoCode, errorMessage, isCarapaceError } from './errors.js';
+export { newId, newToken, shortId } from './ids.js';

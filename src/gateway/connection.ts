@@ -1,0 +1,84 @@
+import type { WebSocket } from 'ws';
+import type { ClientInfo, ErrorShape, StateVersion } from '../protocol/index.js';
+import { CloseCode } from '../protocol/index.js';
+import type { CallerInfo } from './registry.js';
+
+export type ConnectionPhase = 'handshake' | 'open' | 'closed';
+
+/**
+ * One WebSocket client. Owns the per-connection event `seq` (from 1, no gaps), the slow-consumer cutoff,
+ * and the requests in flight so a closed socket aborts their handlers.
+ */
+export class Connection {
+  phase: ConnectionPhase = 'handshake';
+  client: ClientInfo | undefined;
+  role = 'operator';
+  scopes: string[] = [];
+  authMethod = 'none';
+  connectedAt = 0;
+  /** Which secret authenticated this connection (so a rotation can close it). */
+  secretGeneration = 0;
+  readonly inFlight = new Set<string>();
+  readonly abort = new AbortController();
+  #seq = 0;
+
+  constructor(
+    readonly id: string,
+    readonly ws: WebSocket,
+    readonly remoteAddress: string,
+    readonly origin: string | undefined,
+    private readonly maxBufferedBytes: () => number,
+    private readonly onSlowConsumer: (conn: Connection) => void,
+  ) {}
+
+  get caller(): CallerInfo {
+    return {
+      connId: this.id,
+      clientId: this.client?.id ?? 'unknown',
+      clientMode: this.client?.mode ?? 'unknown',
+      role: this.role,
+      scopes: this.scopes,
+      remoteAddress: this.remoteAddress,
+    };
+  }
+
+  get isOpen(): boolean {
+    return this.phase !== 'closed' && this.ws.readyState === this.ws.OPEN;
+  }
+
+  /** Send a response frame. */
+  respond(id: string, ok: true, payload: unknown): void;
+  respond(id: string, ok: false, error: ErrorShape): void;
+  respond(id: string, ok: boolean, body: unknown): void {
+    this.#write(ok ? { type: 'res', id, ok, payload: body } : { type: 'res', id, ok, error: body });
+  }
+
+  /** Send an event; counted in `seq` unless `unsequenced` (the challenge has none). */
+  event(event: string, payload: unknown, stateVersion?: StateVersion, unsequenced = false): void {
+    if (!this.isOpen) return;
+    const frame: Record<string, unknown> = { type: 'event', event, payload };
+    if (!unsequenced) frame.seq = ++this.#seq;
+    if (stateVersion) frame.stateVersion = stateVersion;
+    this.#write(frame);
+  }
+
+  close(code: number = CloseCode.normal, reason = ''): void {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    this.abort.abort(new Error(reason || 'connection closed'));
+    try {
+      this.ws.close(code, reason.slice(0, 120));
+    } catch {
+      this.ws.terminate();
+    }
+  }
+
+  #write(frame: unknown): void {
+    if (!this.isOpen) return;
+    if (this.ws.bufferedAmount > this.maxBufferedBytes()) {
+      this.onSlowConsumer(this);
+      return;
+    }
+    this.ws.send(JSON.stringify(frame));
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * gateway: the composition root. The WebSocket + HTTP server, auth, the method registry and handlers,
+ * idempotency, events, the single-instance lock. It alone wires the subsystems together.
+ */
+export { ensureGatewayToken, secretsEqual } from './auth.js';
+export type { GatewayStartOptions } from './gateway.js';
+export { Gateway } from './gateway.js';
+export { IdempotencyStore } from './idempotency.js';
+export { runGateway } from './run.js';
+export { GATEWAY_VERSION } from './views.js';

@@ -1,0 +1,27 @@
+import { Gateway, type GatewayStartOptions } from './gateway.js';
+
+/**
+ * `carapace gateway run`: start in the foreground, print where to connect, and on SIGINT/SIGTERM drain
+ * and resolve. A second signal exits at once. Startup errors propagate (the CLI prints them).
+ */
+export async function runGateway(options: GatewayStartOptions = {}): Promise<void> {
+  const gateway = await Gateway.start(options);
+  const out = process.stdout;
+  out.write(`Carapace gateway ${gateway.url} (pid ${process.pid})\n`);
+  out.write(`  HTTP      http://${gateway.url.slice(5)}/  (health: /healthz, readiness: /readyz)\n`);
+  out.write(`  state     ${gateway.paths.stateDir}\n`);
+  if (gateway.secret)
+    out.write(`  auth      ${gateway.config.gateway.auth.mode} (token file: ${gateway.paths.tokenPath})\n`);
+  out.write(`  logs      ${gateway.logFile}\n`);
+  await new Promise<void>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) process.exit(130);
+      out.write(`\n${signal}: draining …\n`);
+      gateway.stop(`received ${signal}`).then(resolve, resolve);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

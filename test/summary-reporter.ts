@@ -1,5 +1,4 @@
-import type { TestModule } from 'vitest/node';
-import { DefaultReporter } from 'vitest/reporters';
+import { DefaultReporter, type TestModule } from 'vitest/node';
 
 /**
  * The default reporter plus one closing line, `N passed, N failed, N skipped`, that CI reads.

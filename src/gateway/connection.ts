@@ -66,6 +66,11 @@ export class Connection {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
     this.abort.abort(new Error(reason || 'connection closed'));
+    if (code === CloseCode.policyViolation && reason.startsWith('slow consumer')) {
+      // Its send buffer is full: a close frame would wait behind it. Drop the socket now.
+      this.ws.terminate();
+      return;
+    }
     try {
       this.ws.close(code, reason.slice(0, 120));
     } catch {

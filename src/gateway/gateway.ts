@@ -391,11 +391,14 @@ export class Gateway {
     this.#secret = next;
     this.#secretGeneration++;
     this.#scrubber.set([this.secret]);
-    for (const conn of this.transport.connections.values()) {
-      if (conn.phase === 'open' && conn.secretGeneration !== this.#secretGeneration) {
-        conn.close(CloseCode.policyViolation, 'gateway secret changed: reconnect with the new one');
+    // Let the response to the request that changed the secret go out first, then close the old ones.
+    setTimeout(() => {
+      for (const conn of this.transport.connections.values()) {
+        if (conn.phase === 'open' && conn.secretGeneration !== this.#secretGeneration) {
+          conn.close(CloseCode.policyViolation, 'gateway secret changed: reconnect with the new one');
+        }
       }
-    }
+    }, 100).unref();
   }
 
   /** Drain and stop: `shutdown` to everyone, close 1012, release the lock. Idempotent. */

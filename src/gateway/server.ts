@@ -76,16 +76,22 @@ export class GatewayTransport {
 
   /** Stop accepting, close every connection with `code`, and close the port. */
   async close(code: number, reason: string): Promise<void> {
-    for (const conn of this.connections.values()) conn.close(code, reason);
-    await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
     const closing = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    const sockets = [...this.#wss.clients];
+    for (const conn of this.connections.values()) conn.close(code, reason);
+    // Give clients a moment to read the close frame and answer it; then drop whoever lingers.
+    await Promise.race([
+      Promise.all(
+        sockets.map(
+          (ws) => new Promise<void>((r) => (ws.readyState === ws.CLOSED ? r() : ws.once('close', () => r()))),
+        ),
+      ),
+      new Promise<void>((r) => setTimeout(r, 500).unref()),
+    ]);
+    for (const ws of this.#wss.clients) ws.terminate();
     this.http.closeAllConnections();
-    // Give clients a moment to read the close frame, then drop sockets that linger.
-    const timer = setTimeout(() => {
-      for (const c of this.#wss.clients) c.terminate();
-    }, 500);
+    await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
     await closing;
-    clearTimeout(timer);
   }
 
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {

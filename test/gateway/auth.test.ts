@@ -38,7 +38,7 @@ describe('auth', () => {
     );
     const good = await connectedClient(h.url, undefined, { password: 'correct horse battery' });
     const hello = good.frames.find((f) => f.id === 'connect-1');
-    expect((hello?.payload as { auth: { method: string } }).auth.method).toBe('password');
+    expect((hello?.payload as { auth: { method: string } } | undefined)?.auth.method).toBe('password');
     good.close();
   });
 

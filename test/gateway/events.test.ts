@@ -23,7 +23,7 @@ describe('events', () => {
       const presence = a.events('presence').map((f) => f.stateVersion?.presence ?? 0);
       for (let i = 1; i < presence.length; i++) expect(presence[i]).toBeGreaterThan(presence[i - 1] ?? 0);
       const tick = a.events('tick')[0];
-      expect(typeof (tick?.payload as { ts: number }).ts).toBe('number');
+      expect(typeof (tick?.payload as { ts: number } | undefined)?.ts).toBe('number');
       a.close();
     } finally {
       await h.cleanup();

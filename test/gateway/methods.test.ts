@@ -96,7 +96,9 @@ describe('scopes', () => {
   it('refuses a method above the granted scope with FORBIDDEN / MISSING_SCOPE and stays open', async () => {
     const c = await connectedClient(h.url, h.token, { scopes: ['operator.read'] });
     const hello = c.frames.find((f) => f.id === 'connect-1');
-    expect((hello?.payload as { auth: { scopes: string[] } } | undefined)?.auth.scopes).toEqual(['operator.read']);
+    expect((hello?.payload as { auth: { scopes: string[] } } | undefined)?.auth.scopes).toEqual([
+      'operator.read',
+    ]);
     const res = await c.request('config.patch', { patch: { logging: { level: 'debug' } } });
     expect(res.error).toMatchObject({
       code: 'FORBIDDEN',
@@ -123,7 +125,9 @@ describe('scopes', () => {
       scopes: ['operator.read', 'root', 'operator.superuser'],
     });
     const hello = c.frames.find((f) => f.id === 'connect-1');
-    expect((hello?.payload as { auth: { scopes: string[] } } | undefined)?.auth.scopes).toEqual(['operator.read']);
+    expect((hello?.payload as { auth: { scopes: string[] } } | undefined)?.auth.scopes).toEqual([
+      'operator.read',
+    ]);
     c.close();
   });
 });

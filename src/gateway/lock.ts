@@ -8,6 +8,8 @@ export interface LockInfo {
   host: string | null;
   startedAt: number;
   stateDir: string;
+  /** When the holding process started (performance.timeOrigin): tells a live holder from a reused pid. */
+  processStartedAt?: number;
 }
 
 /** True when a process with `pid` exists (EPERM means it exists but belongs to someone else). */
@@ -18,6 +20,13 @@ export function processAlive(pid: number): boolean {
   } catch (err) {
     return errnoCode(err) === 'EPERM';
   }
+}
+
+/** A lock with our own pid is live only if it was taken by this very process (not a previous one). */
+function holderAlive(holder: LockInfo): boolean {
+  if (holder.pid === process.pid)
+    return Math.abs((holder.processStartedAt ?? 0) - performance.timeOrigin) < 1;
+  return processAlive(holder.pid);
 }
 
 async function readLock(path: string): Promise<LockInfo | undefined> {
@@ -39,7 +48,9 @@ export class GatewayLock {
   constructor(
     readonly path: string,
     private readonly info: LockInfo,
-  ) {}
+  ) {
+    this.info.processStartedAt = performance.timeOrigin;
+  }
 
   async acquire(): Promise<void> {
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -56,7 +67,7 @@ export class GatewayLock {
         if (errnoCode(err) !== 'EEXIST') throw err;
       }
       const holder = await readLock(this.path);
-      if (holder && holder.pid !== process.pid && processAlive(holder.pid)) {
+      if (holder && holderAlive(holder)) {
         const where = holder.port ? ` on ${holder.host ?? '127.0.0.1'}:${holder.port}` : '';
         throw new CarapaceError(
           'GATEWAY_LOCKED',

@@ -32,14 +32,22 @@ interface Ctx {
   out: ConfigIssue[];
 }
 
+/** What a node expects, by JSON Schema type. */
 const TYPE_NAMES: Record<string, string> = {
   string: 'a string',
   integer: 'an integer',
   number: 'a number',
   boolean: 'true or false',
-  array: 'a list [ … ]',
-  object: 'an object { … }',
+  array: 'a list',
+  object: 'an object',
   null: 'null',
+};
+
+/** What a value is, by its kind. */
+const KIND_NAMES: Record<string, string> = {
+  ...TYPE_NAMES,
+  integer: 'a number',
+  boolean: 'a boolean',
 };
 
 function kindOf(value: unknown): string {
@@ -52,8 +60,7 @@ function kindOf(value: unknown): string {
 /** `a string ("abc")`, `an object`, `null` — the value itself only when short and not secret. */
 function describeValue(value: unknown, secret: boolean): string {
   const kind = kindOf(value);
-  const name = kind === 'integer' || kind === 'number' ? 'a number' : (TYPE_NAMES[kind] ?? kind);
-  const bare = name.replace(/ [[{].*$/, '');
+  const bare = KIND_NAMES[kind] ?? kind;
   if (secret || !['string', 'integer', 'number', 'boolean'].includes(kind)) return bare;
   const shown = JSON.stringify(value);
   return shown === undefined || shown.length > 40 ? bare : `${bare} (${shown})`;
@@ -82,7 +89,7 @@ function example(node: SchemaNode): string {
     case 'array':
       return '[]';
     case 'object':
-      return node.properties ? objectExample(node.properties) : '{}';
+      return objectExample(node.properties ?? {});
     default:
       return 'see schema/carapace.schema.json';
   }
@@ -90,7 +97,11 @@ function example(node: SchemaNode): string {
 
 function objectExample(props: Record<string, SchemaNode>): string {
   const tagged = Object.values(props).some((p) => p.const !== undefined);
-  if (!tagged) return '{}';
+  if (!tagged) {
+    const keys = Object.keys(props);
+    if (keys.length === 0) return '{}';
+    return `{} (keys: ${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', …' : ''})`;
+  }
   const fields = Object.entries(props).map(
     ([k, v]) => `${k}: ${v.const !== undefined ? JSON.stringify(v.const) : '"…"'}`,
   );
@@ -164,7 +175,8 @@ function checkObject(node: SchemaNode, value: unknown, ctx: Ctx): unknown {
     if (Object.hasOwn(value, key)) continue;
     if (sub.default !== undefined) setOwn(out, key, checkNode(sub, cloneJson(sub.default), child(ctx, key)));
     else if (node.required?.includes(key)) {
-      add(child(ctx, key), `missing required key '${key}'`, `add ${key}: ${example(sub)}`);
+      const about = sub.description ? ` (${sub.description})` : '';
+      add(child(ctx, key), `missing required key '${key}'`, `add ${key}: ${example(sub)}${about}`);
     }
   }
   return out;
@@ -186,7 +198,7 @@ function checkArray(node: SchemaNode, value: unknown, ctx: Ctx): unknown {
 
 function checkString(node: SchemaNode, value: string, ctx: Ctx): void {
   if (node.minLength !== undefined && value.length < node.minLength) {
-    if (node.minLength === 1) add(ctx, 'must not be empty', `e.g. ${example(node)}, or remove the key`);
+    if (node.minLength === 1) add(ctx, 'must not be empty', `use a non-empty value, e.g. ${example(node)}`);
     else add(ctx, `must be at least ${node.minLength} characters`, 'use a longer value');
   }
   if (node.maxLength !== undefined && value.length > node.maxLength) {
@@ -239,6 +251,7 @@ function checkUnion(node: SchemaNode, branches: SchemaNode[], value: unknown, ct
     );
     return value;
   }
+  if (badTag(branches, candidates, value, ctx)) return value;
   let best: { issues: ConfigIssue[]; result: unknown; score: number } | undefined;
   for (const branch of candidates) {
     const trial: ConfigIssue[] = [];
@@ -249,6 +262,29 @@ function checkUnion(node: SchemaNode, branches: SchemaNode[], value: unknown, ct
   }
   ctx.out.push(...best!.issues);
   return best!.result;
+}
+
+/**
+ * For a tagged union of objects (`{ source: 'env', … } | { source: 'file', … }`): when the tag itself is
+ * missing or unknown, that is the one problem to report, not every branch's complaints.
+ */
+function badTag(branches: SchemaNode[], candidates: SchemaNode[], value: unknown, ctx: Ctx): boolean {
+  const objects = candidates.filter((b) => b.type === 'object' && b.properties);
+  if (!isPlainObject(value) || objects.length < 2) return false;
+  const first = objects[0]!.properties!;
+  const tag = Object.keys(first).find((k) => objects.every((b) => b.properties![k]?.const !== undefined));
+  if (tag === undefined) return false;
+  const allowed = objects.map((b) => b.properties![tag]!.const);
+  if (allowed.includes(value[tag])) return false;
+  const others = branches.filter((b) => b.type !== 'object').map(describeBranch);
+  const alt = others.length ? ` (or ${others.join(' or ')} instead of an object)` : '';
+  if (!Object.hasOwn(value, tag)) {
+    add(child(ctx, tag), `missing required key '${tag}'`, `add ${tag}: one of ${quoteList(allowed)}${alt}`);
+  } else {
+    const shown = shortValue(value[tag], false);
+    add(child(ctx, tag), `${shown} is not an allowed value`, `allowed values: ${quoteList(allowed)}${alt}`);
+  }
+  return true;
 }
 
 /** How many literal-valued properties of an object branch the value matches (a tag like `source`). */
@@ -265,11 +301,10 @@ function checkNode(node: SchemaNode, value: unknown, ctx: Ctx): unknown {
   if (node.anyOf) return checkUnion(node, node.anyOf, value, ctx);
   if (node.const !== undefined) {
     if (value !== node.const) {
-      add(
-        ctx,
-        `must be ${JSON.stringify(node.const)}, got ${describeValue(value, ctx.secret)}`,
-        'fix the value',
-      );
+      const want = JSON.stringify(node.const);
+      const key = ctx.path[ctx.path.length - 1];
+      const fix = typeof key === 'string' ? `write ${key}: ${want}` : `use ${want}`;
+      add(ctx, `must be ${want}, got ${describeValue(value, ctx.secret)}`, fix);
     }
     return value;
   }

@@ -77,12 +77,20 @@ export const GatewaySchema = Type.Object(
   { ...closed, default: {} },
 );
 
+export const LogLevelSchema = Type.Union([
+  Type.Literal('fatal'),
+  Type.Literal('error'),
+  Type.Literal('warn'),
+  Type.Literal('info'),
+  Type.Literal('debug'),
+  Type.Literal('trace'),
+  Type.Literal('silent'),
+]);
+export type LogLevel = Static<typeof LogLevelSchema>;
+
 export const LoggingSchema = Type.Object(
   {
-    level: Type.Union(
-      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-      { default: 'info' },
-    ),
+    level: Type.Union(LogLevelSchema.anyOf, { default: 'info' }),
     maxFileBytes: Type.Integer({ minimum: 64 * 1024, default: 10 * 1024 * 1024 }),
     redactPatterns: Type.Array(Type.String(), {
       default: [],

@@ -1,0 +1,435 @@
+import { access, mkdir, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { compileValidator, formatIssues } from '../protocol/index.js';
+import { CarapaceError, type Clock, errnoCode, newId, shortId, systemClock } from '../shared/index.js';
+import { type HistoryOptions, type HistoryPage, readHistory } from './history.js';
+import { loadIndex, saveIndex } from './index-file.js';
+import { type ResetPolicy, type ResetReason, shouldReset } from './reset.js';
+import {
+  type CompactionEntry,
+  type MessageEntry,
+  type MessageFields,
+  MessageFieldsSchema,
+  type SessionEntry,
+  type SessionOrigin,
+} from './schema.js';
+import { CoalescedWriter, KeyedSerial } from './serial.js';
+import {
+  appendEntries,
+  createTranscript,
+  type LoadedTranscript,
+  loadTranscript,
+  openTranscript,
+  type RepairReport,
+} from './transcript.js';
+
+/** A change to the index, for `sessions.changed` events. */
+export interface SessionChange {
+  agentId: string;
+  sessionKey: string;
+  kind: 'created' | 'updated' | 'reset' | 'deleted';
+  sessionId: string;
+}
+
+export interface SessionStoreOptions {
+  agentId: string;
+  /** The agent's sessions directory (`ResolvedAgent.sessionsDir`). */
+  dir: string;
+  clock?: Clock;
+  onChange?: (change: SessionChange) => void;
+  /** Called when a transcript needed repair on first use (torn tail, interrupted tool calls). */
+  onRepair?: (info: { sessionKey: string; sessionId: string; report: RepairReport }) => void;
+  /** Called when `sessions.json` was corrupt and got rebuilt from transcript headers. */
+  onIndexRebuilt?: (info: { backupPath: string; reason: string }) => void;
+}
+
+export interface EnsureOptions {
+  origin?: SessionOrigin;
+  label?: string;
+  /** Start a fresh session first when the policy says the current one has expired. */
+  resetPolicy?: ResetPolicy;
+}
+
+export interface EnsureResult {
+  entry: SessionEntry;
+  created: boolean;
+  resetReason?: ResetReason;
+}
+
+/** Fields `updateSession` may change; `null` removes one. */
+export type SessionPatch = {
+  [K in 'label' | 'lastChannel' | 'lastAccountId' | 'lastTo' | 'model']?: string | null;
+} & { origin?: SessionOrigin };
+
+const checkMessage = compileValidator<MessageFields>(MessageFieldsSchema);
+
+/**
+ * One agent's sessions: the index (`sessions.json`) and a JSONL transcript per session. Operations on
+ * one key run one at a time; index saves are coalesced (each mutation resolves once a save that includes
+ * it is on disk). Keys are taken as given: normalize them with routing's `normalizeSessionKey` first.
+ */
+export class SessionStore {
+  readonly agentId: string;
+  readonly dir: string;
+  private readonly clock: Clock;
+  private readonly options: SessionStoreOptions;
+  private index: Map<string, SessionEntry> | undefined;
+  private loading: Promise<Map<string, SessionEntry>> | undefined;
+  /** Last entry id per transcript touched in this process (and thereby repaired). */
+  private readonly lastIds = new Map<string, string | null>();
+  private readonly keys = new KeyedSerial();
+  private readonly writer: CoalescedWriter;
+  private inFlight = 0;
+  /** Monotonic time of the last operation, for the registry's idle eviction. */
+  lastUsed: number;
+
+  constructor(options: SessionStoreOptions) {
+    this.options = options;
+    this.agentId = options.agentId;
+    this.dir = options.dir;
+    this.clock = options.clock ?? systemClock;
+    this.lastUsed = this.clock.monotonic();
+    this.writer = new CoalescedWriter(async () => {
+      if (this.index) await saveIndex(this.dir, this.agentId, this.index);
+    });
+  }
+
+  /** The transcript file of a session id. */
+  transcriptPath(sessionId: string): string {
+    return join(this.dir, `${sessionId}.jsonl`);
+  }
+
+  /** Every session, newest activity first. Reads only the index, never a transcript. */
+  list(): Promise<SessionEntry[]> {
+    return this.track(async () => {
+      const entries = [...(await this.loaded()).values()].map((e) => structuredClone(e));
+      return entries.sort((a, b) => b.updatedAt - a.updatedAt);
+    });
+  }
+
+  get(sessionKey: string): Promise<SessionEntry | undefined> {
+    return this.track(async () => {
+      const entry = (await this.loaded()).get(sessionKey);
+      return entry && structuredClone(entry);
+    });
+  }
+
+  /** The key's current session, created if missing, and reset first if `resetPolicy` says it expired. */
+  ensureSession(sessionKey: string, options: EnsureOptions = {}): Promise<EnsureResult> {
+    return this.serial(sessionKey, async () => {
+      const index = await this.loaded();
+      let entry = index.get(sessionKey);
+      let resetReason: ResetReason | undefined;
+      if (entry && options.resetPolicy) {
+        resetReason = shouldReset(entry, options.resetPolicy, this.clock.now());
+        if (resetReason) entry = await this.resetLocked(sessionKey, resetReason);
+      }
+      const created = !entry;
+      entry ??= await this.createLocked(sessionKey, options);
+      const result: EnsureResult = { entry: structuredClone(entry), created };
+      if (resetReason) result.resetReason = resetReason;
+      return result;
+    });
+  }
+
+  /** Start a new session id for the key. The old transcript stays where it is, ending in a reset record. */
+  resetSession(sessionKey: string, reason = 'reset'): Promise<SessionEntry> {
+    return this.serial(sessionKey, async () => structuredClone(await this.resetLocked(sessionKey, reason)));
+  }
+
+  /** Remove the key; its transcript is archived as `<sessionId>.jsonl.deleted.<ts>`. */
+  deleteSession(sessionKey: string): Promise<{ deleted: boolean; archivedPath?: string }> {
+    return this.serial(sessionKey, async () => {
+      const index = await this.loaded();
+      const entry = index.get(sessionKey);
+      if (!entry) return { deleted: false };
+      const file = this.transcriptPath(entry.sessionId);
+      const archivedPath = `${file}.deleted.${this.clock.now()}`;
+      try {
+        await rename(file, archivedPath);
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT') throw err;
+      }
+      index.delete(sessionKey);
+      this.lastIds.delete(entry.sessionId);
+      await this.save();
+      this.emit(sessionKey, 'deleted', entry.sessionId);
+      return { deleted: true, archivedPath };
+    });
+  }
+
+  /** Change labels and delivery hints. Throws SESSION_NOT_FOUND. */
+  updateSession(sessionKey: string, patch: SessionPatch): Promise<SessionEntry> {
+    return this.serial(sessionKey, async () => {
+      const entry = await this.require(sessionKey);
+      for (const [key, value] of Object.entries(patch) as Array<[keyof SessionPatch, unknown]>) {
+        if (value === null) delete entry[key];
+        else if (value !== undefined) (entry as Record<string, unknown>)[key] = value;
+      }
+      entry.updatedAt = this.clock.now();
+      await this.save();
+      this.emit(sessionKey, 'updated', entry.sessionId);
+      return structuredClone(entry);
+    });
+  }
+
+  /**
+   * Append a message to the key's current transcript and add it to the totals. `durable` (fsync) defaults
+   * to true for user messages and final assistant replies (no tool calls). Throws SESSION_NOT_FOUND and
+   * INVALID_MESSAGE.
+   */
+  async appendMessage(
+    sessionKey: string,
+    message: MessageFields,
+    options: { durable?: boolean } = {},
+  ): Promise<MessageEntry> {
+    if (!checkMessage.check(message)) {
+      const issues = checkMessage.issues(message);
+      throw new CarapaceError('INVALID_MESSAGE', `invalid transcript message: ${formatIssues(issues)}`, {
+        details: { issues },
+      });
+    }
+    return this.serial(sessionKey, async (): Promise<MessageEntry> => {
+      const entry = await this.require(sessionKey);
+      const parentId = await this.prepare(entry);
+      const record: MessageEntry = {
+        type: 'message',
+        id: shortId(),
+        parentId,
+        ts: this.clock.now(),
+        ...message,
+      };
+      const final = message.role === 'assistant' && !(message.toolCalls && message.toolCalls.length > 0);
+      await appendEntries(
+        this.transcriptPath(entry.sessionId),
+        [record],
+        options.durable ?? (message.role === 'user' || final),
+      );
+      this.lastIds.set(entry.sessionId, record.id);
+      entry.messageCount++;
+      if (message.usage) {
+        entry.tokens.input += message.usage.input;
+        entry.tokens.output += message.usage.output;
+        entry.tokens.total += message.usage.total ?? message.usage.input + message.usage.output;
+      }
+      entry.updatedAt = record.ts;
+      await this.save();
+      this.emit(sessionKey, 'updated', entry.sessionId);
+      return record;
+    });
+  }
+
+  /** Record a compaction (a summary standing in for the entries before `firstKeptId`). */
+  appendCompaction(
+    sessionKey: string,
+    compaction: Pick<CompactionEntry, 'summary' | 'firstKeptId' | 'tokensBefore'>,
+  ) {
+    return this.serial(sessionKey, async (): Promise<CompactionEntry> => {
+      const entry = await this.require(sessionKey);
+      const parentId = await this.prepare(entry);
+      const record: CompactionEntry = {
+        type: 'compaction',
+        id: shortId(),
+        parentId,
+        ts: this.clock.now(),
+        ...compaction,
+      };
+      await appendEntries(this.transcriptPath(entry.sessionId), [record], true);
+      this.lastIds.set(entry.sessionId, record.id);
+      return record;
+    });
+  }
+
+  /** The whole current transcript, repaired first (for building a model context). Throws SESSION_NOT_FOUND. */
+  loadTranscript(sessionKey: string): Promise<LoadedTranscript & { sessionId: string }> {
+    return this.serial(sessionKey, async () => {
+      const entry = await this.require(sessionKey);
+      await this.prepare(entry);
+      return { sessionId: entry.sessionId, ...(await loadTranscript(this.transcriptPath(entry.sessionId))) };
+    });
+  }
+
+  /** A page of messages from the end of the current transcript. Throws SESSION_NOT_FOUND. */
+  readHistory(sessionKey: string, options: HistoryOptions = {}) {
+    return this.track(async (): Promise<HistoryPage & { sessionKey: string; sessionId: string }> => {
+      const entry = (await this.loaded()).get(sessionKey);
+      if (!entry) throw notFound(this.agentId, sessionKey);
+      try {
+        const page = await readHistory(this.transcriptPath(entry.sessionId), options);
+        return { sessionKey, sessionId: entry.sessionId, ...page };
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT') throw err;
+        return { sessionKey, sessionId: entry.sessionId, messages: [], hasMore: false };
+      }
+    });
+  }
+
+  /** Resolve once every pending index save is on disk. */
+  flush(): Promise<void> {
+    return this.writer.idle();
+  }
+
+  /** True when nothing is running or waiting to be saved. */
+  isIdle(): boolean {
+    return this.inFlight === 0 && !this.writer.busy;
+  }
+
+  /** True while the index is held in memory. */
+  isLoaded(): boolean {
+    return this.index !== undefined;
+  }
+
+  /** Drop the in-memory index and transcript state (reloaded on next use). Refused (false) unless idle. */
+  unload(): boolean {
+    if (!this.isIdle()) return false;
+    this.index = undefined;
+    this.lastIds.clear();
+    return true;
+  }
+
+  private async createLocked(sessionKey: string, options: EnsureOptions): Promise<SessionEntry> {
+    const entry = await this.startSession(sessionKey, { origin: options.origin, label: options.label });
+    this.emit(sessionKey, 'created', entry.sessionId);
+    return entry;
+  }
+
+  private async resetLocked(sessionKey: string, reason: string): Promise<SessionEntry> {
+    const old = (await this.loaded()).get(sessionKey);
+    if (!old) return this.createLocked(sessionKey, {});
+    const { label, origin, lastChannel, lastAccountId, lastTo, model } = old;
+    const carried = { label, origin, lastChannel, lastAccountId, lastTo, model };
+    const entry = await this.startSession(sessionKey, {
+      ...carried,
+      previousSessionId: old.sessionId,
+      resetReason: reason,
+    });
+    if (await exists(this.transcriptPath(old.sessionId))) {
+      const parentId = await this.prepare(old);
+      const record = { type: 'reset' as const, id: shortId(), parentId, ts: entry.createdAt, reason };
+      await appendEntries(
+        this.transcriptPath(old.sessionId),
+        [{ ...record, nextSessionId: entry.sessionId }],
+        true,
+      );
+    }
+    this.lastIds.delete(old.sessionId);
+    this.emit(sessionKey, 'reset', entry.sessionId);
+    return entry;
+  }
+
+  /** A new session id for the key: its transcript (header only) and its index entry, saved. */
+  private async startSession(sessionKey: string, extra: Partial<SessionEntry>): Promise<SessionEntry> {
+    const index = await this.loaded();
+    const now = this.clock.now();
+    const sessionId = newId();
+    const entry: SessionEntry = {
+      sessionKey,
+      sessionId,
+      agentId: this.agentId,
+      createdAt: now,
+      updatedAt: now,
+      tokens: { input: 0, output: 0, total: 0 },
+      messageCount: 0,
+    };
+    for (const [key, value] of Object.entries(extra)) {
+      if (value !== undefined) (entry as Record<string, unknown>)[key] = value;
+    }
+    await createTranscript(this.transcriptPath(sessionId), this.headerOf(entry));
+    this.lastIds.set(sessionId, null);
+    index.set(sessionKey, entry);
+    await this.save();
+    return entry;
+  }
+
+  /** Repair the transcript on first use in this process; returns the id to use as the next parentId. */
+  private async prepare(entry: SessionEntry): Promise<string | null> {
+    const known = this.lastIds.get(entry.sessionId);
+    if (known !== undefined) return known;
+    const report = await openTranscript(
+      this.transcriptPath(entry.sessionId),
+      this.headerOf(entry),
+      this.clock,
+    );
+    if (report.tornBytes > 0 || report.interruptedToolCalls.length > 0) {
+      this.options.onRepair?.({ sessionKey: entry.sessionKey, sessionId: entry.sessionId, report });
+    }
+    this.lastIds.set(entry.sessionId, report.lastId);
+    return report.lastId;
+  }
+
+  private headerOf(entry: SessionEntry) {
+    return {
+      id: entry.sessionId,
+      sessionKey: entry.sessionKey,
+      agentId: this.agentId,
+      createdAt: entry.createdAt,
+    };
+  }
+
+  private async require(sessionKey: string): Promise<SessionEntry> {
+    const entry = (await this.loaded()).get(sessionKey);
+    if (!entry) throw notFound(this.agentId, sessionKey);
+    return entry;
+  }
+
+  private loaded(): Promise<Map<string, SessionEntry>> {
+    if (this.index) return Promise.resolve(this.index);
+    this.loading ??= (async () => {
+      try {
+        await mkdir(this.dir, { recursive: true, mode: 0o700 });
+        const result = await loadIndex(this.dir, this.agentId, this.clock);
+        if (result.corruptBackup) {
+          this.options.onIndexRebuilt?.({
+            backupPath: result.corruptBackup,
+            reason: result.corruptReason ?? '',
+          });
+        }
+        this.index = result.sessions;
+        return result.sessions;
+      } finally {
+        this.loading = undefined;
+      }
+    })();
+    return this.loading;
+  }
+
+  private async track<T>(fn: () => Promise<T>): Promise<T> {
+    this.inFlight++;
+    this.lastUsed = this.clock.monotonic();
+    try {
+      return await fn();
+    } finally {
+      this.inFlight--;
+      this.lastUsed = this.clock.monotonic();
+    }
+  }
+
+  /** Run `fn` after every earlier operation on `sessionKey` has finished. */
+  private serial<T>(sessionKey: string, fn: () => Promise<T>): Promise<T> {
+    return this.track(() => this.keys.run(sessionKey, fn));
+  }
+
+  /** Persist the index; resolves when a save that includes the current state is on disk. */
+  private save(): Promise<void> {
+    return this.writer.request();
+  }
+
+  private emit(sessionKey: string, kind: SessionChange['kind'], sessionId: string): void {
+    this.options.onChange?.({ agentId: this.agentId, sessionKey, kind, sessionId });
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function notFound(agentId: string, sessionKey: string): CarapaceError {
+  return new CarapaceError('SESSION_NOT_FOUND', `agent '${agentId}' has no session '${sessionKey}'`, {
+    details: { agentId, sessionKey },
+  });
+}

@@ -7,6 +7,7 @@ import {
   type ConfigIssue,
   formatConfigIssues,
   loadConfig,
+  MAX_CONFIG_BYTES,
   parseConfigText,
   resolvePaths,
   type StatePaths,
@@ -220,6 +221,13 @@ describe('broken files', () => {
       expect(issues[0]!.path).toBe('root');
       expect(issues[0]!.message).toMatch(/not an object$/);
     }
+  });
+
+  it('refuses a file over the size limit', async () => {
+    const { issues } = await fileIssues(
+      `{ logging: { redactPatterns: ["${'x'.repeat(MAX_CONFIG_BYTES)}"] } }`,
+    );
+    expect(issues[0]!.message).toMatch(/is too large$/);
   });
 
   it('keeps __proto__ as a plain unknown key', async () => {

@@ -230,7 +230,11 @@ export class Gateway {
         }),
       presence: () => this.presence(),
     });
-    registerConfigMethods(this.registry, { current: () => this.#loaded, reload: () => this.reloadConfig() });
+    registerConfigMethods(this.registry, {
+      current: () => this.#loaded,
+      env: this.options.env,
+      reload: () => this.reloadConfig(),
+    });
     registerLogMethods(this.registry, { logFile: () => this.logFile, flush: () => this.logger.flush() });
   }
 

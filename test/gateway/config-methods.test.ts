@@ -38,6 +38,21 @@ describe('config.get', () => {
   });
 });
 
+describe('config.get with variables', () => {
+  it('shows ${VAR} unexpanded and judges validity with it resolved', async () => {
+    const h = await startGateway({ logging: { level: '${LOG_LVL}' } }, { LOG_LVL: 'warn' });
+    harnesses.push(h);
+    const c = await connectedClient(h.url, h.token);
+    const res = (await c.request('config.get')).payload as {
+      valid: boolean;
+      config: { logging: { level: string } };
+    };
+    expect(res.valid).toBe(true);
+    expect(res.config.logging.level).toBe('${LOG_LVL}');
+    expect(h.gateway.config.logging.level).toBe('warn');
+  });
+});
+
 describe('config.set / config.patch', () => {
   it('patches with baseHash, keeps a backup, reloads hot fields and reports restart fields', async () => {
     const { h, c } = await setup();

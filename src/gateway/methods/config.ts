@@ -1,20 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import {
   applyMergePatch,
+  type ConfigEnv,
   type LoadedConfig,
+  loadConfig,
   parseConfigText,
+  REDACTED,
   redactConfig,
-  validateConfig,
   writeConfigFile,
 } from '../../config/index.js';
 import { type ConfigWriteResult, METHOD_SPECS } from '../../protocol/index.js';
 import { CarapaceError, errnoCode, isCarapaceError } from '../../shared/index.js';
 import type { MethodRegistry } from '../registry.js';
 
-const REDACTED = '__REDACTED__';
-
 export interface ConfigMethodDeps {
   current(): LoadedConfig;
+  /** The environment config layering and `${VAR}` use (undefined: the process environment). */
+  env: ConfigEnv | undefined;
   /** Reload from disk after a write and apply what can be applied hot. */
   reload(): Promise<{ hotReloaded: string[]; restartRequired: string[] }>;
 }
@@ -60,9 +62,10 @@ export function registerConfigMethods(registry: MethodRegistry, deps: ConfigMeth
       let parsed: unknown = {};
       let issues: { path: string; message: string; hint?: string }[] = [];
       try {
+        // The file as written ($include and ${VAR} unexpanded, so no env secret is copied out) …
         parsed = exists ? parseConfigText(text, configPath) : {};
-        const checked = validateConfig(parsed);
-        if (!checked.ok) issues = checked.issues;
+        // … and whether it loads now, with includes and variables resolved.
+        await loadConfig({ paths: deps.current().paths, ...(deps.env ? { env: deps.env } : {}) });
       } catch (err) {
         if (!isCarapaceError(err)) throw err;
         issues = (err.details?.issues as typeof issues | undefined) ?? [
@@ -94,7 +97,10 @@ export function registerConfigMethods(registry: MethodRegistry, deps: ConfigMeth
     }
     const prev = exists ? parseConfigText(text, paths.configPath) : {};
     const merged = asObject(restoreRedacted(next, prev), 'config');
-    const options = baseHash === undefined ? {} : { baseHash };
+    const options = {
+      ...(baseHash === undefined ? {} : { baseHash }),
+      ...(deps.env ? { env: deps.env } : {}),
+    };
     const written = await writeConfigFile(paths, merged, options);
     const plan = await deps.reload();
     const result: ConfigWriteResult = { ok: true, path: paths.configPath, hash: written.hash, ...plan };

@@ -124,6 +124,130 @@ export const DmScopeSchema = Type.Union([
 ]);
 export type DmScope = Static<typeof DmScopeSchema>;
 
+/** The wire format a model provider speaks. */
+export const ModelApiSchema = Type.Union(
+  [
+    Type.Literal('openai-chat'),
+    Type.Literal('openai-responses'),
+    Type.Literal('anthropic'),
+    Type.Literal('openai-compatible'),
+  ],
+  {
+    description:
+      "'openai-chat' (Chat Completions), 'openai-responses' (Responses API), 'anthropic' (Messages API) or 'openai-compatible' (any Chat Completions server; needs baseUrl).",
+  },
+);
+export type ModelApi = Static<typeof ModelApiSchema>;
+
+/** Prices in USD per 1 million tokens. Cache prices default to the input price when left out. */
+export const ModelCostSchema = Type.Object(
+  {
+    input: Type.Number({ minimum: 0 }),
+    output: Type.Number({ minimum: 0 }),
+    cacheRead: Type.Optional(Type.Number({ minimum: 0 })),
+    cacheWrite: Type.Optional(Type.Number({ minimum: 0 })),
+  },
+  { ...closed, description: 'USD per 1M tokens.' },
+);
+export type ModelCostConfig = Static<typeof ModelCostSchema>;
+
+export const ModelEntrySchema = Type.Object(
+  {
+    id: Type.String({
+      minLength: 1,
+      description: "The provider's model id, e.g. 'gpt-4.1' or 'claude-sonnet-4-5'.",
+    }),
+    name: Type.Optional(Type.String()),
+    contextWindow: Type.Integer({ minimum: 1, description: 'Context window in tokens.' }),
+    maxTokens: Type.Integer({ minimum: 1, description: 'Most output tokens per reply.' }),
+    cost: Type.Optional(ModelCostSchema),
+  },
+  closed,
+);
+export type ModelEntry = Static<typeof ModelEntrySchema>;
+
+export const ModelProviderSchema = Type.Object(
+  {
+    baseUrl: Type.Optional(
+      Type.String({ minLength: 1, description: 'API base URL, e.g. https://api.openai.com/v1.' }),
+    ),
+    api: ModelApiSchema,
+    apiKey: Type.Optional(SecretRefSchema),
+    apiKeys: Type.Optional(
+      Type.Array(SecretRefSchema, {
+        description:
+          'More keys (auth profiles) tried in order after apiKey when one is rate limited or refused.',
+      }),
+    ),
+    headers: Type.Optional(
+      Type.Object(
+        {},
+        { additionalProperties: Type.String({ 'x-secret': true }), description: 'Extra HTTP headers.' },
+      ),
+    ),
+    models: Type.Array(ModelEntrySchema, { minItems: 1 }),
+  },
+  closed,
+);
+export type ModelProvider = Static<typeof ModelProviderSchema>;
+
+export const ModelsSchema = Type.Object(
+  {
+    providers: Type.Object(
+      {},
+      {
+        additionalProperties: ModelProviderSchema,
+        default: {},
+        description: "Model providers by id; a model is referenced as '<provider id>/<model id>'.",
+      },
+    ),
+    retry: Type.Object(
+      {
+        maxRetries: Type.Integer({
+          minimum: 0,
+          default: 2,
+          description: 'Retries per key on 429 / 5xx / network errors.',
+        }),
+        baseDelayMs: Type.Integer({ minimum: 0, default: 1000 }),
+        maxDelayMs: Type.Integer({
+          minimum: 0,
+          default: 30_000,
+          description: 'Longest wait before a retry; a longer retry-after moves on to the next key or model.',
+        }),
+      },
+      { ...closed, default: {} },
+    ),
+    cooldown: Type.Object(
+      {
+        rateLimitMs: Type.Integer({
+          minimum: 0,
+          default: 60_000,
+          description: 'How long a key rests after a 429.',
+        }),
+        authMs: Type.Integer({
+          minimum: 0,
+          default: 900_000,
+          description: 'How long a key rests after a 401 / 403.',
+        }),
+      },
+      { ...closed, default: {} },
+    ),
+  },
+  { ...closed, default: {} },
+);
+export type ModelsConfig = Static<typeof ModelsSchema>;
+
+export const ThinkingLevelSchema = Type.Union([
+  Type.Literal('off'),
+  Type.Literal('minimal'),
+  Type.Literal('low'),
+  Type.Literal('medium'),
+  Type.Literal('high'),
+]);
+export type ThinkingLevel = Static<typeof ThinkingLevelSchema>;
+
+const modelRef = { minLength: 1, description: "A model reference '<provider id>/<model id>'." } as const;
+
 export const AgentEntrySchema = Type.Object(
   {
     id: Type.String({
@@ -133,7 +257,9 @@ export const AgentEntrySchema = Type.Object(
     name: Type.Optional(Type.String()),
     default: Type.Optional(Type.Boolean()),
     workspace: Type.Optional(Type.String({ minLength: 1 })),
-    model: Type.Optional(Type.String({ minLength: 1 })),
+    model: Type.Optional(Type.String(modelRef)),
+    fallbacks: Type.Optional(Type.Array(Type.String(modelRef))),
+    thinking: Type.Optional(ThinkingLevelSchema),
     tools: Type.Optional(ToolPolicySchema),
   },
   closed,
@@ -145,13 +271,64 @@ export const AgentsSchema = Type.Object(
     defaults: Type.Object(
       {
         workspace: Type.Optional(Type.String({ minLength: 1 })),
-        model: Type.Optional(Type.String({ minLength: 1 })),
+        model: Type.Optional(Type.String(modelRef)),
+        fallbacks: Type.Optional(
+          Type.Array(Type.String(modelRef), { description: 'Models tried in order when the primary fails.' }),
+        ),
+        thinking: Type.Optional(ThinkingLevelSchema),
         maxConcurrent: Type.Integer({
           minimum: 1,
           default: 4,
           description: 'Runs at once across all sessions.',
         }),
         timeoutSeconds: Type.Integer({ minimum: 1, default: 600 }),
+        idleTimeoutSeconds: Type.Integer({
+          minimum: 1,
+          default: 120,
+          description: 'A run stops with stopReason timeout when the model sends nothing for this long.',
+        }),
+        maxToolRounds: Type.Integer({
+          minimum: 1,
+          default: 32,
+          description: 'Model → tools cycles per run.',
+        }),
+        toolResultMaxChars: Type.Integer({ minimum: 1000, default: 50_000 }),
+        context: Type.Object(
+          {
+            fileMaxChars: Type.Integer({
+              minimum: 100,
+              default: 20_000,
+              description: 'Cap per workspace file.',
+            }),
+            totalMaxChars: Type.Integer({
+              minimum: 100,
+              default: 60_000,
+              description: 'Cap on all workspace files.',
+            }),
+          },
+          { ...closed, default: {} },
+        ),
+        compaction: Type.Object(
+          {
+            enabled: Type.Boolean({ default: true }),
+            thresholdRatio: Type.Number({
+              exclusiveMinimum: 0,
+              maximum: 1,
+              default: 0.8,
+              description: 'Compact when the estimated context exceeds this share of the model window.',
+            }),
+            keepRecentTokens: Type.Integer({
+              minimum: 0,
+              default: 20_000,
+              description: 'Recent turns kept verbatim.',
+            }),
+            memoryFlush: Type.Boolean({
+              default: true,
+              description: 'Give the agent one turn to write durable notes to memory before compacting.',
+            }),
+          },
+          { ...closed, default: {} },
+        ),
         tools: Type.Optional(ToolPolicySchema),
       },
       { ...closed, default: {} },
@@ -241,6 +418,7 @@ export const ConfigSchema = Type.Object(
     bindings: Type.Array(BindingSchema, { default: [] }),
     session: SessionSchema,
     messages: MessagesSchema,
+    models: ModelsSchema,
   },
   closed,
 );

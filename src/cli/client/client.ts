@@ -26,6 +26,8 @@ export interface GatewayClientOptions {
   scopes?: readonly string[];
   /** Time allowed from opening the socket to hello-ok; default 10 s. */
   handshakeTimeoutMs?: number;
+  /** The local token file, named in authentication errors so the fix is concrete. */
+  tokenFile?: string | undefined;
   /** Every event after the handshake (ticks, health, agent progress …). */
   onEvent?: (event: EventFrame) => void;
 }
@@ -232,7 +234,7 @@ class Connection implements GatewayClient {
   #onHello(frame: Record<string, unknown>): void {
     if (this.#state !== 'authenticating') return;
     if (frame.ok !== true) {
-      this.#fail(handshakeError(this.url, wireError(frame.error)));
+      this.#fail(handshakeError(this.url, wireError(frame.error), this.options.tokenFile));
       return;
     }
     const hello = frame.payload as Partial<HelloOk> | undefined;

@@ -21,27 +21,28 @@ export const ClientErrorCode = {
   invalidArgument: 'INVALID_ARGUMENT',
 } as const;
 
-const TOKEN_FIX =
-  'pass --token <token> or set CARAPACE_GATEWAY_TOKEN (the gateway keeps its token in <state dir>/credentials/gateway-token)';
+const tokenFix = (tokenFile: string | undefined) =>
+  `pass --token <token> or set CARAPACE_GATEWAY_TOKEN (a local gateway keeps its token in ${tokenFile ?? '<state dir>/credentials/gateway-token'})`;
 const PASSWORD_FIX = 'pass --password <password> or set CARAPACE_GATEWAY_PASSWORD';
 
 /**
  * The wire error of a failed `connect` as a CarapaceError whose message says what to do. The wire `code`
- * and `details` are kept, so callers can still switch on `details.code`.
+ * and `details` are kept, so callers can still switch on `details.code`. `tokenFile` (the local token
+ * file) makes the hint concrete.
  */
-export function handshakeError(url: string, error: ErrorShape): CarapaceError {
+export function handshakeError(url: string, error: ErrorShape, tokenFile?: string): CarapaceError {
   const detail = typeof error.details?.code === 'string' ? error.details.code : undefined;
   let message: string;
   switch (detail) {
     case DetailCode.authTokenMismatch:
-      message = `the gateway at ${url} rejected the token (gateway token mismatch): ${TOKEN_FIX}`;
+      message = `the gateway at ${url} rejected the token (gateway token mismatch): ${tokenFix(tokenFile)}`;
       break;
     case DetailCode.authPasswordMismatch:
       message = `the gateway at ${url} rejected the password: ${PASSWORD_FIX}`;
       break;
     case DetailCode.authRequired:
     case 'DEVICE_IDENTITY_REQUIRED':
-      message = `the gateway at ${url} requires authentication: ${TOKEN_FIX}, or ${PASSWORD_FIX}`;
+      message = `the gateway at ${url} requires authentication: ${tokenFix(tokenFile)}, or ${PASSWORD_FIX}`;
       break;
     case DetailCode.authRateLimited: {
       const wait = error.retryAfterMs ? ` in ${Math.ceil(error.retryAfterMs / 1000)} s` : ' later';

@@ -1,0 +1,156 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+/** The CLI as a user runs it: a child process, from the TypeScript sources through tsx. */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `carapace <args>` with a clean environment: HOME and CARAPACE_STATE_DIR in `stateDir`, nothing inherited. */
+function carapace(args: string[], stateDir: string, env: Record<string, string> = {}): Promise<CliRun> {
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(CARAPACE|OPENCLAW)_|^FORCE_COLOR$/.test(k)),
+  );
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', ...args],
+      {
+        cwd: ROOT,
+        env: { ...base, HOME: stateDir, CARAPACE_STATE_DIR: stateDir, NO_COLOR: '1', ...env },
+        timeout: 60_000,
+      },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+const mode = async (path: string) => (await stat(path)).mode & 0o777;
+
+/** A port nothing listens on: bind one, note it, close it. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'carapace-cli-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('carapace (basics)', () => {
+  it('prints the version from package.json and rejects unknown commands with a hint (exit 2)', async () => {
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const version = await carapace(['--version'], dir);
+    expect(version).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+    const typo = await carapace(['helth'], dir);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("unknown command 'helth'");
+    expect(typo.stderr).toContain('Did you mean health?');
+  });
+
+  it('config path prints the resolved config file', async () => {
+    expect(await carapace(['config', 'path'], dir)).toMatchObject({
+      code: 0,
+      stdout: `${join(dir, 'carapace.json')}\n`,
+    });
+    const other = join(dir, 'elsewhere');
+    expect((await carapace(['config', 'path', '--state-dir', other], dir)).stdout).toBe(
+      `${join(other, 'carapace.json')}\n`,
+    );
+  });
+
+  it('gateway call with bad --params JSON is a usage error (exit 2) that names the problem', async () => {
+    const res = await carapace(['gateway', 'call', 'health', '--params', '{limit:'], dir);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('--params is not valid JSON');
+    const notObject = await carapace(['gateway', 'call', 'health', '--params', '[1,2]'], dir);
+    expect(notObject.code).toBe(2);
+    expect(notObject.stderr).toContain('--params must be a JSON object, got an array');
+  });
+
+  it('says no gateway is listening, on the port from the config, and how to start one', async () => {
+    const port = await freePort();
+    await writeFile(join(dir, 'carapace.json'), JSON.stringify({ gateway: { port } }));
+    const res = await carapace(['health'], dir);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(
+      `no gateway is listening on ws://127.0.0.1:${port}: start one with \`carapace gateway run\``,
+    );
+  });
+});
+
+describe('carapace config', () => {
+  it('set and get round-trip through the file, with secrets redacted in every output', async () => {
+    const canary = 'canary-token-8f3a2c';
+    const port = await carapace(['config', 'set', 'gateway.port', '18800'], dir);
+    expect(port.code).toBe(0);
+    expect(port.stdout).toContain('Set gateway.port = 18800');
+    expect(port.stdout).toContain('restart needed');
+    const token = await carapace(['config', 'set', 'gateway.auth.token', canary], dir);
+    expect(token.code).toBe(0);
+    expect(token.stdout + token.stderr).not.toContain(canary);
+
+    const file = join(dir, 'carapace.json');
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({
+      gateway: { port: 18800, auth: { token: canary } },
+    });
+    expect(await mode(file)).toBe(0o600);
+    expect(await readFile(`${file}.bak`, 'utf8')).toContain('18800');
+
+    const all = await carapace(['config', 'get', '--json'], dir);
+    expect(all.code).toBe(0);
+    expect(JSON.parse(all.stdout)).toEqual({ gateway: { port: 18800, auth: { token: '__REDACTED__' } } });
+    expect(all.stdout).not.toContain(canary);
+    expect((await carapace(['config', 'get', 'gateway.port'], dir)).stdout).toBe('18800\n');
+    const unset = await carapace(['config', 'get', 'logging.level'], dir);
+    expect(unset).toMatchObject({ code: 0, stdout: 'info\n' });
+    expect(unset.stderr).toContain('not set');
+  });
+
+  it('set refuses an invalid value, lists the problem with its path, and leaves the file alone', async () => {
+    await carapace(['config', 'set', 'gateway.port', '18800'], dir);
+    const before = await readFile(join(dir, 'carapace.json'), 'utf8');
+    const res = await carapace(['config', 'set', 'gateway.prot', '1'], dir);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('gateway.prot');
+    expect(res.stderr).toContain("did you mean 'port'");
+    expect(await readFile(join(dir, 'carapace.json'), 'utf8')).toBe(before);
+  });
+
+  it('validate lists every problem with its path (exit 1) and accepts a good file (exit 0)', async () => {
+    const file = join(dir, 'carapace.json');
+    await writeFile(file, '{ gateway: { port: "x", bogus: 1 }, logging: { level: "loud" } }');
+    const bad = await carapace(['config', 'validate'], dir);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(file);
+    for (const path of ['gateway.port', 'gateway.bogus', 'logging.level']) expect(bad.stderr).toContain(path);
+
+    await writeFile(file, '{ gateway: { port: 1, }, // trailing\n');
+    const syntax = await carapace(['config', 'validate'], dir);
+    expect(syntax.code).toBe(1);
+    expect(syntax.stderr).toMatch(/line 2/);
+
+    await writeFile(file, '// ok\n{ gateway: { port: 18790 } }\n');
+    const good = await carapace(['config', 'validate'], dir);
+    expect(good.code).toBe(0);
+    expect(good.stdout).toContain('valid');
+  });
+});

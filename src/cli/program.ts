@@ -1,0 +1,168 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { type CliContext, exitCodeFor, printError } from './context.js';
+
+/**
+ * The command tree. Each action loads its command module with `import()` so a one-shot command
+ * (`carapace health`) loads only the client, never the gateway.
+ */
+
+/** Parse a TCP port (1–65535, or 0 when `allowZero`) for commander. */
+export function parsePort(value: string, allowZero = false): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535 || (n === 0 && !allowZero)) {
+    throw new InvalidArgumentError(`expected a port number 1-65535${allowZero ? ' (or 0 for any)' : ''}`);
+  }
+  return n;
+}
+
+function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+function connectionOptions(cmd: Command): Command {
+  return cmd
+    .option('--url <url>', 'gateway WebSocket URL (default: ws://127.0.0.1:<port from the config>)')
+    .option('--token <token>', 'gateway token (default: CARAPACE_GATEWAY_TOKEN, then the local token file)')
+    .option('--password <password>', 'gateway password (default: CARAPACE_GATEWAY_PASSWORD)')
+    .option('--state-dir <dir>', 'state directory (default: CARAPACE_STATE_DIR or ~/.carapace)')
+    .option('--config <file>', 'config file (default: <state dir>/carapace.json)');
+}
+
+function stateOptions(cmd: Command): Command {
+  return cmd
+    .option('--state-dir <dir>', 'state directory (default: CARAPACE_STATE_DIR or ~/.carapace)')
+    .option('--config <file>', 'config file (default: <state dir>/carapace.json)');
+}
+
+/** Build the `carapace` program. `setExit` receives a command's exit status when it is not 0. */
+export function createProgram(ctx: CliContext, setExit: (code: number) => void): Command {
+  const program = new Command('carapace')
+    .description('Carapace: a local-first, gateway-centric AI agent framework')
+    .version(ctx.version, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) });
+  const done = (code: number | undefined) => {
+    if (code) setExit(code);
+  };
+
+  const gateway = program.command('gateway').description('run the gateway or call its methods');
+  stateOptions(
+    gateway
+      .command('run')
+      .description('run the gateway in the foreground (Ctrl-C stops it)')
+      .option('--port <port>', 'port to listen on (overrides gateway.port; 0 picks a free one)', (v) =>
+        parsePort(v, true),
+      )
+      .option(
+        '--bind <host>',
+        "address to listen on: 'loopback', 'lan', 'all' or an IP (overrides gateway.bind)",
+      ),
+  ).action(async (opts) => done(await (await import('./commands/gateway-run.js')).gatewayRun(ctx, opts)));
+
+  connectionOptions(
+    gateway
+      .command('call')
+      .description('call any gateway method and print its result as JSON')
+      .argument('<method>', 'method name, e.g. health, status, config.get')
+      .option('--params <json>', 'method params as a JSON object', '{}')
+      .option('--expect-final', 'wait for the final answer of a method that first answers "accepted"')
+      .option('--json', 'print compact single-line JSON')
+      .option('--timeout <ms>', 'give up after this many milliseconds', parsePositiveInt),
+  ).action(async (method, opts) =>
+    done(await (await import('./commands/gateway-call.js')).gatewayCall(ctx, method, opts)),
+  );
+
+  connectionOptions(
+    program
+      .command('health')
+      .description("show the gateway's health")
+      .option('--json', 'print the raw health payload as JSON'),
+  ).action(async (opts) => done(await (await import('./commands/health.js')).health(ctx, opts)));
+
+  connectionOptions(
+    program
+      .command('status')
+      .description('show a summary of the running gateway')
+      .option('--json', 'print the raw status payload as JSON'),
+  ).action(async (opts) => done(await (await import('./commands/health.js')).status(ctx, opts)));
+
+  addConfigCommands(program, ctx, done);
+  addOnboardCommand(program, ctx, done);
+  return program;
+}
+
+function addConfigCommands(
+  program: Command,
+  ctx: CliContext,
+  done: (code: number | undefined) => void,
+): void {
+  const config = program.command('config').description('read, change and check carapace.json');
+  const load = () => import('./commands/config.js');
+  stateOptions(config.command('path').description('print the path of the config file')).action(async (opts) =>
+    done(await (await load()).configPath(ctx, opts)),
+  );
+  stateOptions(
+    config
+      .command('get')
+      .description('print the config file (or one value), secrets redacted')
+      .argument('[path]', 'dotted path, e.g. gateway.port or agents.list[0].id')
+      .option('--json', 'print JSON (the default for objects is pretty JSON5-like JSON too)'),
+  ).action(async (path, opts) => done(await (await load()).configGet(ctx, path, opts)));
+  connectionOptions(
+    config
+      .command('set')
+      .description('set one value (JSON5, else a plain string); hot-reloads a running gateway')
+      .argument('<path>', 'dotted path, e.g. gateway.port')
+      .argument('<value>', 'the value: 18790, true, "text", [1,2], {a:1} … (null removes the key)')
+      .option('--file-only', 'edit the file even when a gateway is running (no hot reload)'),
+  ).action(async (path, value, opts) => done(await (await load()).configSet(ctx, path, value, opts)));
+  stateOptions(
+    config.command('validate').description('check the config file and list every problem with its path'),
+  ).action(async (opts) => done(await (await load()).configValidate(ctx, opts)));
+}
+
+function addOnboardCommand(
+  program: Command,
+  ctx: CliContext,
+  done: (code: number | undefined) => void,
+): void {
+  program
+    .command('onboard')
+    .description('set up Carapace: config, gateway token and agent workspace')
+    .option('--non-interactive', 'take every answer from flags (for scripts)')
+    .option('--port <port>', 'gateway port', (v) => parsePort(v))
+    .option('--bind <host>', "'loopback' (default), 'lan', 'all' or an IP address")
+    .addOption(new Option('--auth <mode>', 'how clients authenticate').choices(['token', 'password']))
+    .option(
+      '--password <password>',
+      'gateway password (with --auth password); stored 0600, referenced by the config',
+    )
+    .option('--workspace <dir>', 'agent workspace folder (default: <state dir>/workspace)')
+    .option('--state-dir <dir>', 'state directory (default: CARAPACE_STATE_DIR or ~/.carapace)')
+    .option('--force', 'replace an existing config (the old one is kept as carapace.json.bak)')
+    .action(async (opts) => done(await (await import('./commands/onboard.js')).onboard(ctx, opts)));
+}
+
+/**
+ * Run the CLI with `argv` (as in `process.argv`). Resolves with the exit status: 0 success, 1 failure,
+ * 2 usage error (bad flags or arguments). Never throws.
+ */
+export async function runCli(ctx: CliContext, argv: readonly string[]): Promise<number> {
+  let exitCode = 0;
+  const program = createProgram(ctx, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv]);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    printError(ctx, err);
+    return exitCodeFor(err);
+  }
+}

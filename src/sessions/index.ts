@@ -4,6 +4,23 @@
  */
 export type { HistoryOptions, HistoryPage } from './history.js';
 export { readHistory } from './history.js';
+export type { AcceptResult, InboxOptions, InboxRecord } from './inbox.js';
+export { INBOX_VERSION, Inbox } from './inbox.js';
+export type { LaneStore } from './lane-store.js';
+export { createMemoryLaneStore } from './lane-store.js';
+export type {
+  DropReason,
+  LaneJob,
+  LaneManagerOptions,
+  LaneOutcome,
+  LaneRunFn,
+  LaneStats,
+  LaneTicket,
+  OutcomeEvent,
+  QueueSettings,
+  SubmitOptions,
+} from './lane-types.js';
+export { LaneManager } from './lanes.js';
 export type { ResetCommand, ResetPolicy, ResetReason } from './reset.js';
 export { DEFAULT_IDLE_MINUTES, detectResetCommand, lastDailyBoundary, shouldReset } from './reset.js';
 export type {

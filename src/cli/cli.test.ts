@@ -1,10 +1,11 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Gateway } from '../gateway/index.js';
 
 /** The CLI as a user runs it: a child process, from the TypeScript sources through tsx. */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -15,11 +16,16 @@ interface CliRun {
   stderr: string;
 }
 
-/** `carapace <args>` with a clean environment: HOME and CARAPACE_STATE_DIR in `stateDir`, nothing inherited. */
-function carapace(args: string[], stateDir: string, env: Record<string, string> = {}): Promise<CliRun> {
-  const base = Object.fromEntries(
+/** The test runner's environment without anything that would steer the CLI. */
+function cleanEnv(): Record<string, string | undefined> {
+  return Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !/^(CARAPACE|OPENCLAW)_|^FORCE_COLOR$/.test(k)),
   );
+}
+
+/** `carapace <args>` with a clean environment: HOME and CARAPACE_STATE_DIR in `stateDir`. */
+function carapace(args: string[], stateDir: string, env: Record<string, string> = {}): Promise<CliRun> {
+  const base = cleanEnv();
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -55,7 +61,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('carapace (basics)', () => {
+describe('carapace (basics)', { timeout: 120_000 }, () => {
   it('prints the version from package.json and rejects unknown commands with a hint (exit 2)', async () => {
     const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     const version = await carapace(['--version'], dir);
@@ -97,7 +103,7 @@ describe('carapace (basics)', () => {
   });
 });
 
-describe('carapace config', () => {
+describe('carapace config', { timeout: 120_000 }, () => {
   it('set and get round-trip through the file, with secrets redacted in every output', async () => {
     const canary = 'canary-token-8f3a2c';
     const port = await carapace(['config', 'set', 'gateway.port', '18800'], dir);
@@ -152,5 +158,86 @@ describe('carapace config', () => {
     const good = await carapace(['config', 'validate'], dir);
     expect(good.code).toBe(0);
     expect(good.stdout).toContain('valid');
+  });
+});
+
+describe('carapace against a real gateway', { timeout: 120_000 }, () => {
+  let gateway: Gateway | undefined;
+  afterEach(async () => {
+    await gateway?.stop('test done');
+    gateway = undefined;
+  });
+
+  it('health, status, gateway call and config set work over the wire with the local token', async () => {
+    gateway = await Gateway.start({ stateDir: dir, port: 0, env: { HOME: dir } });
+    const port = gateway.port;
+
+    const health = await carapace(['health', '--json'], dir);
+    expect(health.stderr).toBe('');
+    expect(health.code).toBe(0);
+    expect(JSON.parse(health.stdout)).toMatchObject({ ok: true, defaultAgentId: expect.any(String) });
+    expect(health.stdout.trim().split('\n')).toHaveLength(1);
+
+    const human = await carapace(['status'], dir);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain(`127.0.0.1:${port}`);
+    expect(human.stdout).toContain(dir);
+
+    const status = await carapace(['gateway', 'call', 'status'], dir);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ ok: true, listen: { port }, stateDir: dir });
+
+    const unknown = await carapace(['gateway', 'call', 'no.such.method', '--json'], dir);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no.such.method failed');
+    expect(unknown.stderr).toContain('UNKNOWN_METHOD');
+
+    const set = await carapace(['config', 'set', 'logging.level', 'debug'], dir);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toContain('through the running gateway');
+    expect(gateway.config.logging.level).toBe('debug');
+
+    const wrong = await carapace(['health', '--token', 'not-the-token'], dir);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('token mismatch');
+    expect(wrong.stderr).toContain(join(dir, 'credentials', 'gateway-token'));
+  });
+});
+
+describe('carapace gateway run', { timeout: 120_000 }, () => {
+  it('prints a startup error without a stack and exits 1', async () => {
+    await writeFile(join(dir, 'carapace.json'), '{ gateway: { port: "x" } }');
+    const res = await carapace(['gateway', 'run'], dir);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('gateway.port');
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('runs in the foreground, answers the CLI, and stops cleanly on SIGTERM', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'gateway', 'run', '--port', '0'],
+      {
+        cwd: ROOT,
+        env: { ...cleanEnv(), HOME: dir, CARAPACE_STATE_DIR: dir, NO_COLOR: '1' },
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', () => out.includes('Carapace gateway ws://') && resolve());
+        child.on('exit', () => reject(new Error(`gateway exited early: ${out}`)));
+      });
+      const health = await carapace(['health'], dir);
+      expect(health.code).toBe(0);
+      expect(health.stdout).toMatch(/^Gateway ws:\/\/127\.0\.0\.1:\d+: ok/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
   });
 });

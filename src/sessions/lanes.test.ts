@@ -157,6 +157,29 @@ describe('LaneManager caps and overflow', () => {
     expect(results.map((o) => o.status === 'ok' && o.result)).toEqual(['r2', 'r3', 'r3', 'r3']);
   });
 
+  it('refuses the newcomer with an outcome when folding throws', async () => {
+    const script = new Script();
+    const lm = lanes(script.run, {
+      queue: { cap: 1 },
+      fold: () => {
+        throw new Error('cannot fold');
+      },
+    });
+    lm.submit('s', 'busy');
+    await script.started(1);
+    const waiting = lm.submit('s', 'w');
+    const over = lm.submit('s', 'x');
+    expect(over.accepted).toBe(false);
+    expect(await over.outcome).toMatchObject({
+      status: 'dropped',
+      error: { message: /folding failed: cannot fold/ },
+    });
+    script.jobs[0]!.done.resolve('');
+    await script.started(2);
+    script.jobs[1]!.done.resolve('w done');
+    expect(await waiting.outcome).toMatchObject({ status: 'ok', result: 'w done' });
+  });
+
   it('needs a fold function for summarize and validates settings', () => {
     expect(() => new LaneManager<string, string>({ run: async () => '' })).toThrow(/needs a fold function/);
     const lm = lanes(async () => '');

@@ -168,7 +168,18 @@ export class LaneManager<M, R> {
         lane.pending.push(entry);
       } else {
         const tail = lane.pending[lane.pending.length - 1]!;
-        tail.message = this.options.fold!([tail.message, message]);
+        let folded: M;
+        try {
+          folded = this.options.fold!([tail.message, message]);
+        } catch (err) {
+          const outcome = refuse(
+            'lane-full',
+            `the session queue is full and folding failed: ${errorMessage(err)}`,
+          );
+          this.schedule(lane);
+          return outcome;
+        }
+        tail.message = folded;
         tail.tickets.push(ticket);
       }
     } else {

@@ -117,6 +117,7 @@ export class SessionStore {
   /** The key's current session, created if missing, and reset first if `resetPolicy` says it expired. */
   ensureSession(sessionKey: string, options: EnsureOptions = {}): Promise<EnsureResult> {
     return this.serial(sessionKey, async () => {
+      checkKey(sessionKey);
       const index = await this.loaded();
       let entry = index.get(sessionKey);
       let resetReason: ResetReason | undefined;
@@ -134,7 +135,10 @@ export class SessionStore {
 
   /** Start a new session id for the key. The old transcript stays where it is, ending in a reset record. */
   resetSession(sessionKey: string, reason = 'reset'): Promise<SessionEntry> {
-    return this.serial(sessionKey, async () => structuredClone(await this.resetLocked(sessionKey, reason)));
+    return this.serial(sessionKey, async () => {
+      checkKey(sessionKey);
+      return structuredClone(await this.resetLocked(sessionKey, reason));
+    });
   }
 
   /** Remove the key; its transcript is archived as `<sessionId>.jsonl.deleted.<ts>`. */
@@ -425,6 +429,19 @@ async function exists(file: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** The store takes keys as given (routing normalizes them) but never lets a key it could not reload in. */
+function checkKey(sessionKey: string): void {
+  if (typeof sessionKey !== 'string' || sessionKey.length === 0 || sessionKey.length > 1024) {
+    throw new CarapaceError(
+      'INVALID_SESSION_KEY',
+      `invalid session key ${JSON.stringify(sessionKey)}: empty or too long`,
+      {
+        details: { sessionKey },
+      },
+    );
   }
 }
 

@@ -16,6 +16,7 @@ interface FakeOptions {
   token?: string;
   protocol?: number;
   challenge?: boolean;
+  tickIntervalMs?: number;
 }
 
 const open: { close(): Promise<void> }[] = [];
@@ -80,7 +81,11 @@ async function fakeGateway(options: FakeOptions = {}): Promise<FakeGateway> {
           features: { methods: ['health', 'agent'], events: ['tick'] },
           snapshot: { presence: [], health: {}, stateVersion: { presence: 0, health: 0 }, uptimeMs: 1 },
           auth: { role: 'operator', scopes: p.scopes, method: 'token' },
-          policy: { maxPayload: 1024, maxBufferedBytes: 1024, tickIntervalMs: 30_000 },
+          policy: {
+            maxPayload: 1024,
+            maxBufferedBytes: 1024,
+            tickIntervalMs: options.tickIntervalMs ?? 30_000,
+          },
         });
         send(ws, { type: 'event', event: 'tick', payload: { ts: 1 }, seq: 1 });
         return;
@@ -256,6 +261,14 @@ describe('gateway client', () => {
     const err = await failure(client.call('silent', undefined, { timeoutMs: 100 }));
     expect(err.code).toBe('GATEWAY_TIMEOUT');
     expect(err.message).toBe('silent got no answer within 100 ms');
+  });
+
+  it('drops a connection that stops ticking instead of waiting for the call timeout', async () => {
+    const gw = await fakeGateway({ tickIntervalMs: 50 });
+    const client = await connect(gw.url);
+    const err = await failure(client.call('silent', undefined, { timeoutMs: 60_000 }));
+    expect(err.code).toBe('GATEWAY_CLOSED');
+    expect(err.message).toContain('went silent');
   });
 
   it('says when the URL is not a WebSocket gateway', async () => {

@@ -69,7 +69,7 @@ export function createProgram(ctx: CliContext, setExit: (code: number) => void):
       .command('call')
       .description('call any gateway method and print its result as JSON')
       .argument('<method>', 'method name, e.g. health, status, config.get')
-      .option('--params <json>', 'method params as a JSON object', '{}')
+      .option('--params <json>', 'method params as a JSON object (default: none)')
       .option('--expect-final', 'wait for the final answer of a method that first answers "accepted"')
       .option('--json', 'print compact single-line JSON')
       .option('--timeout <ms>', 'give up after this many milliseconds', parsePositiveInt),

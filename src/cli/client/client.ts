@@ -113,6 +113,8 @@ class Connection implements GatewayClient {
   #pending = new Map<string, Pending>();
   #closed = deferred<void>();
   #handshakeTimer: NodeJS.Timeout;
+  #watchdog: NodeJS.Timeout | undefined;
+  #lastFrameAt = Date.now();
 
   constructor(
     readonly url: string,
@@ -181,6 +183,7 @@ class Connection implements GatewayClient {
   }
 
   #onMessage(data: WebSocket.RawData, isBinary: boolean): void {
+    this.#lastFrameAt = Date.now();
     let frame: Record<string, unknown>;
     try {
       const parsed: unknown = JSON.parse(isBinary ? '' : data.toString());
@@ -258,6 +261,7 @@ class Connection implements GatewayClient {
       return;
     }
     this.hello = hello as HelloOk;
+    this.#startWatchdog(hello.policy?.tickIntervalMs);
     this.#state = 'ready';
     clearTimeout(this.#handshakeTimer);
     this.handshake.resolve();
@@ -297,12 +301,33 @@ class Connection implements GatewayClient {
     const wasReady = this.#state === 'ready';
     this.#state = 'closed';
     clearTimeout(this.#handshakeTimer);
+    clearInterval(this.#watchdog);
     if (!wasReady) this.handshake.reject(err);
     for (const id of [...this.#pending.keys()]) this.#settle(id, undefined, err);
     this.#ws.terminate();
   }
 
+  /**
+   * The gateway sends `tick` every `tickIntervalMs`; a socket silent for twice that is dead even if TCP
+   * has not noticed, so waiting calls fail instead of hanging until their timeout.
+   */
+  #startWatchdog(tickIntervalMs: number | undefined): void {
+    if (!tickIntervalMs || tickIntervalMs <= 0) return;
+    this.#watchdog = setInterval(() => {
+      if (Date.now() - this.#lastFrameAt <= 2 * tickIntervalMs) return;
+      this.#fail(
+        new CarapaceError(
+          ClientErrorCode.closed,
+          `the gateway at ${this.url} went silent (no tick for ${2 * tickIntervalMs} ms); the connection was dropped`,
+          { details: { url: this.url, tickIntervalMs }, retryable: true },
+        ),
+      );
+    }, tickIntervalMs);
+    this.#watchdog.unref();
+  }
+
   #onClose(code: number, reason: string): void {
+    clearInterval(this.#watchdog);
     const state = this.#state;
     this.#state = 'closed';
     clearTimeout(this.#handshakeTimer);

@@ -47,14 +47,14 @@ export {
   TRANSCRIPT_VERSION,
   TranscriptHeaderSchema,
 } from './schema.js';
+export { SessionStore } from './store.js';
 export type {
   EnsureOptions,
   EnsureResult,
   SessionChange,
   SessionPatch,
   SessionStoreOptions,
-} from './store.js';
-export { SessionStore } from './store.js';
+} from './store-types.js';
 export type { SessionStoresOptions } from './stores.js';
 export { SessionStores } from './stores.js';
 export type { LoadedTranscript, RepairReport } from './transcript.js';

@@ -1,5 +1,5 @@
 import type { QueueMode } from '../config/index.js';
-import type { CarapaceError, Clock } from '../shared/index.js';
+import { CarapaceError, type Clock } from '../shared/index.js';
 import type { LaneStore } from './lane-store.js';
 
 /** How a lane queues (`config.messages.queue` satisfies it). */
@@ -96,4 +96,79 @@ export interface LaneStats {
   pending: number;
   /** The most runs ever at once (never above `maxConcurrent`). */
   maxRunning: number;
+}
+
+/** Settings `configure()` takes; undefined fields keep their value. */
+export type LaneSettingsPatch = {
+  [K in keyof QueueSettings]?: QueueSettings[K] | undefined;
+} & { maxConcurrent?: number | undefined; timeoutMs?: number | undefined };
+
+type LaneSettings = QueueSettings & { maxConcurrent: number; timeoutMs: number };
+
+export const DEFAULT_SETTINGS: LaneSettings = {
+  mode: 'followup',
+  debounceMs: 0,
+  cap: 20,
+  drop: 'summarize',
+  maxConcurrent: 4,
+  timeoutMs: 600_000,
+};
+
+/** Apply a patch to the settings, or throw INVALID_LANE_OPTIONS saying what is wrong. */
+export function mergeSettings(
+  current: LaneSettings,
+  patch: LaneSettingsPatch,
+  hasFold: boolean,
+): LaneSettings {
+  const next = { ...current };
+  for (const [k, v] of Object.entries(patch)) if (v !== undefined) (next as Record<string, unknown>)[k] = v;
+  const bad = (what: string) =>
+    new CarapaceError('INVALID_LANE_OPTIONS', what, { details: { settings: patch } });
+  if (!Number.isInteger(next.cap) || next.cap < 1) throw bad(`cap must be an integer ≥ 1, got ${next.cap}`);
+  if (!(next.debounceMs >= 0)) throw bad(`debounceMs must be ≥ 0, got ${next.debounceMs}`);
+  if (next.drop === 'summarize' && !hasFold) throw bad("drop 'summarize' needs a fold function");
+  if (!(Number.isInteger(next.maxConcurrent) && next.maxConcurrent >= 1)) {
+    throw bad(`maxConcurrent must be an integer ≥ 1, got ${next.maxConcurrent}`);
+  }
+  if (!(next.timeoutMs > 0)) throw bad(`timeoutMs must be > 0, got ${next.timeoutMs}`);
+  return next;
+}
+
+// Internal state of the lane manager (not exported from index.ts).
+
+export interface Ticket<R> {
+  id: string;
+  settle(outcome: LaneOutcome<R>): void;
+}
+
+/** A waiting message (or, after folding, several) with the tickets it answers. */
+export interface Entry<M, R> {
+  seq: number;
+  mode: QueueMode;
+  message: M;
+  tickets: Ticket<R>[];
+  timeoutMs: number | undefined;
+}
+
+export interface Run<M, R> {
+  runId: string;
+  lane: Lane<M, R>;
+  controller: AbortController;
+  entries: Entry<M, R>[];
+  /** Steered entries with a higher seq arrived after this run started. */
+  startSeq: number;
+  startedAt: number;
+  leased: boolean;
+  finished: boolean;
+  timers: Array<ReturnType<typeof setTimeout>>;
+}
+
+export interface Lane<M, R> {
+  key: string;
+  pending: Entry<M, R>[];
+  active: Run<M, R> | undefined;
+  lastArrival: number;
+  debounce: ReturnType<typeof setTimeout> | undefined;
+  retry: ReturnType<typeof setTimeout> | undefined;
+  ready: boolean;
 }

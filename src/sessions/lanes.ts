@@ -9,56 +9,25 @@ import {
   systemClock,
 } from '../shared/index.js';
 import { createMemoryLaneStore, type LaneStore } from './lane-store.js';
-import type {
-  DropReason,
-  LaneJob,
-  LaneManagerOptions,
-  LaneOutcome,
-  LaneStats,
-  LaneTicket,
-  QueueSettings,
-  SubmitOptions,
+import {
+  DEFAULT_SETTINGS,
+  type DropReason,
+  type Entry,
+  type Lane,
+  type LaneJob,
+  type LaneManagerOptions,
+  type LaneOutcome,
+  type LaneSettingsPatch,
+  type LaneStats,
+  type LaneTicket,
+  mergeSettings,
+  type QueueSettings,
+  type Run,
+  type SubmitOptions,
+  type Ticket,
 } from './lane-types.js';
 
-interface Ticket<R> {
-  id: string;
-  settle(outcome: LaneOutcome<R>): void;
-}
-
-/** A waiting message (or, after folding, several) with the tickets it answers. */
-interface Entry<M, R> {
-  seq: number;
-  mode: QueueMode;
-  message: M;
-  tickets: Ticket<R>[];
-  timeoutMs: number | undefined;
-}
-
-interface Run<M, R> {
-  runId: string;
-  lane: Lane<M, R>;
-  controller: AbortController;
-  entries: Entry<M, R>[];
-  /** Steered entries with a higher seq arrived after this run started. */
-  startSeq: number;
-  startedAt: number;
-  leased: boolean;
-  finished: boolean;
-  timers: Array<ReturnType<typeof setTimeout>>;
-}
-
-interface Lane<M, R> {
-  key: string;
-  pending: Entry<M, R>[];
-  active: Run<M, R> | undefined;
-  lastArrival: number;
-  debounce: ReturnType<typeof setTimeout> | undefined;
-  retry: ReturnType<typeof setTimeout> | undefined;
-  ready: boolean;
-}
-
 const SHUTDOWN_TEXT = 'not run: the gateway is stopping (an inbox keeps it for the next start)';
-const DEFAULT_QUEUE: QueueSettings = { mode: 'followup', debounceMs: 0, cap: 20, drop: 'summarize' };
 
 function laneError(code: string, message: string): CarapaceError {
   return new CarapaceError(code, message);
@@ -90,30 +59,24 @@ export class LaneManager<M, R> {
     this.clock = options.clock ?? systemClock;
     this.store = options.store ?? createMemoryLaneStore(this.clock);
     this.holder = options.holder ?? shortId();
-    this.queue = { ...DEFAULT_QUEUE };
-    this.maxConcurrent = 4;
-    this.timeoutMs = 600_000;
+    const { maxConcurrent, timeoutMs, ...queue } = DEFAULT_SETTINGS;
+    this.queue = queue;
+    this.maxConcurrent = maxConcurrent;
+    this.timeoutMs = timeoutMs;
     this.configure({ ...options.queue, maxConcurrent: options.maxConcurrent, timeoutMs: options.timeoutMs });
   }
 
   /** Change queue settings, the concurrency cap or the timeout (hot reload). Throws INVALID_LANE_OPTIONS. */
-  configure(
-    settings: Partial<QueueSettings> & { maxConcurrent?: number | undefined; timeoutMs?: number | undefined },
-  ) {
-    const { maxConcurrent, timeoutMs, ...queue } = settings;
-    const next = { ...this.queue };
-    for (const [k, v] of Object.entries(queue)) if (v !== undefined) (next as Record<string, unknown>)[k] = v;
-    const bad = (what: string) => new CarapaceError('INVALID_LANE_OPTIONS', what, { details: { settings } });
-    if (!Number.isInteger(next.cap) || next.cap < 1) throw bad(`cap must be an integer ≥ 1, got ${next.cap}`);
-    if (!(next.debounceMs >= 0)) throw bad(`debounceMs must be ≥ 0, got ${next.debounceMs}`);
-    if (next.drop === 'summarize' && !this.options.fold) throw bad("drop 'summarize' needs a fold function");
-    if (maxConcurrent !== undefined && !(Number.isInteger(maxConcurrent) && maxConcurrent >= 1)) {
-      throw bad(`maxConcurrent must be an integer ≥ 1, got ${maxConcurrent}`);
-    }
-    if (timeoutMs !== undefined && !(timeoutMs > 0)) throw bad(`timeoutMs must be > 0, got ${timeoutMs}`);
-    this.queue = next;
-    if (maxConcurrent !== undefined) this.maxConcurrent = maxConcurrent;
-    if (timeoutMs !== undefined) this.timeoutMs = timeoutMs;
+  configure(settings: LaneSettingsPatch): void {
+    const next = mergeSettings(
+      { ...this.queue, maxConcurrent: this.maxConcurrent, timeoutMs: this.timeoutMs },
+      settings,
+      this.options.fold !== undefined,
+    );
+    const { maxConcurrent, timeoutMs, ...queue } = next;
+    this.queue = queue;
+    this.maxConcurrent = maxConcurrent;
+    this.timeoutMs = timeoutMs;
     this.pump();
   }
 

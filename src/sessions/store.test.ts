@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../shared/index.js';
-import type { SessionChange } from './store.js';
 import { SessionStore } from './store.js';
+import type { SessionChange } from './store-types.js';
 import { SessionStores } from './stores.js';
 import { INTERRUPTED_TOOL_RESULT } from './transcript.js';
 

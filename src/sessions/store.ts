@@ -4,62 +4,29 @@ import { compileValidator, formatIssues } from '../protocol/index.js';
 import { CarapaceError, type Clock, errnoCode, newId, shortId, systemClock } from '../shared/index.js';
 import { type HistoryOptions, type HistoryPage, readHistory } from './history.js';
 import { loadIndex, saveIndex } from './index-file.js';
-import { type ResetPolicy, type ResetReason, shouldReset } from './reset.js';
+import { type ResetReason, shouldReset } from './reset.js';
 import {
   type CompactionEntry,
   type MessageEntry,
   type MessageFields,
   MessageFieldsSchema,
   type SessionEntry,
-  type SessionOrigin,
 } from './schema.js';
 import { CoalescedWriter, KeyedSerial } from './serial.js';
+import type {
+  EnsureOptions,
+  EnsureResult,
+  SessionChange,
+  SessionPatch,
+  SessionStoreOptions,
+} from './store-types.js';
 import {
   appendEntries,
   createTranscript,
   type LoadedTranscript,
   loadTranscript,
   openTranscript,
-  type RepairReport,
 } from './transcript.js';
-
-/** A change to the index, for `sessions.changed` events. */
-export interface SessionChange {
-  agentId: string;
-  sessionKey: string;
-  kind: 'created' | 'updated' | 'reset' | 'deleted';
-  sessionId: string;
-}
-
-export interface SessionStoreOptions {
-  agentId: string;
-  /** The agent's sessions directory (`ResolvedAgent.sessionsDir`). */
-  dir: string;
-  clock?: Clock;
-  onChange?: (change: SessionChange) => void;
-  /** Called when a transcript needed repair on first use (torn tail, interrupted tool calls). */
-  onRepair?: (info: { sessionKey: string; sessionId: string; report: RepairReport }) => void;
-  /** Called when `sessions.json` was corrupt and got rebuilt from transcript headers. */
-  onIndexRebuilt?: (info: { backupPath: string; reason: string }) => void;
-}
-
-export interface EnsureOptions {
-  origin?: SessionOrigin;
-  label?: string;
-  /** Start a fresh session first when the policy says the current one has expired. */
-  resetPolicy?: ResetPolicy;
-}
-
-export interface EnsureResult {
-  entry: SessionEntry;
-  created: boolean;
-  resetReason?: ResetReason;
-}
-
-/** Fields `updateSession` may change; `null` removes one. */
-export type SessionPatch = {
-  [K in 'label' | 'lastChannel' | 'lastAccountId' | 'lastTo' | 'model']?: string | null;
-} & { origin?: SessionOrigin };
 
 const checkMessage = compileValidator<MessageFields>(MessageFieldsSchema);
 

@@ -1,5 +1,6 @@
 import { CarapaceError, type Clock, systemClock } from '../shared/index.js';
-import { SessionStore, type SessionStoreOptions } from './store.js';
+import { SessionStore } from './store.js';
+import type { SessionStoreOptions } from './store-types.js';
 
 export interface SessionStoresOptions
   extends Pick<SessionStoreOptions, 'onChange' | 'onRepair' | 'onIndexRebuilt'> {

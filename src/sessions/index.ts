@@ -14,6 +14,7 @@ export type {
   LaneManagerOptions,
   LaneOutcome,
   LaneRunFn,
+  LaneSettingsPatch,
   LaneStats,
   LaneTicket,
   OutcomeEvent,

@@ -2,11 +2,13 @@ import { readFile } from 'node:fs/promises';
 import JSON5 from 'json5';
 import pc from 'picocolors';
 import {
+  applyMergePatch,
   type ConfigIssue,
   formatConfigIssues,
   hashConfigText,
   loadConfig,
   parseConfigText,
+  planReload,
   redactConfig,
   restartPaths,
   type StatePaths,
@@ -96,7 +98,18 @@ export function parseValue(text: string): unknown {
   }
 }
 
-function needsRestart(segments: Segments): string[] {
+/**
+ * Which changed settings only apply at a gateway (re)start: the exact changed paths when both documents
+ * validate on their own, else every restart-annotated setting at or under the edited path.
+ */
+function needsRestart(
+  prev: Record<string, unknown>,
+  next: Record<string, unknown>,
+  segments: Segments,
+): string[] {
+  const before = validateConfig(prev);
+  const after = validateConfig(next);
+  if (before.ok && after.ok) return planReload(before.config, after.config).restart;
   const dotted = segments.filter((s) => typeof s === 'string').join('.');
   return restartPaths().filter(
     (r) => r === dotted || r.startsWith(`${dotted}.`) || dotted.startsWith(`${r}.`),
@@ -184,11 +197,11 @@ export async function configSet(
       }
     }
     const { doc, text } = await readDocument(paths);
-    const next = setAt(doc, segments, value === null ? undefined : value);
+    const next = nextDocument(doc, segments, value);
     const written = await writeConfigFile(paths, next, { baseHash: hashConfigText(text ?? '') });
     ctx.io.out(`${change} in ${paths.configPath}\n`);
     if (written.backupPath) ctx.io.out(pc.dim(`previous version: ${written.backupPath}\n`));
-    const restart = needsRestart(segments);
+    const restart = needsRestart(doc, next, segments);
     if (restart.length) ctx.io.out(restartNote(restart));
     else if (running) ctx.io.out('the running gateway reloads the file by itself\n');
     else ctx.io.out('no gateway is running here; the change applies when it starts\n');
@@ -197,6 +210,20 @@ export async function configSet(
     if (printIssues(ctx, err)) return 1;
     throw err;
   }
+}
+
+/**
+ * The document after the change, with the same meaning the gateway's `config.patch` gives it: for a path of
+ * keys, a JSON merge patch (objects merge, `null` removes); with a list index, the value replaces the element.
+ */
+function nextDocument(
+  doc: Record<string, unknown>,
+  segments: Segments,
+  value: unknown,
+): Record<string, unknown> {
+  const patch = patchFor(segments, value);
+  if (patch) return applyMergePatch(doc, patch) as Record<string, unknown>;
+  return setAt(doc, segments, value === null ? undefined : value);
 }
 
 async function writeThroughGateway(
@@ -209,7 +236,7 @@ async function writeThroughGateway(
   const baseHash = hashConfigText(text ?? '');
   const patch = patchFor(segments, value);
   if (patch) return client.call<ConfigWriteResult>('config.patch', { patch, baseHash });
-  const next = setAt(doc, segments, value === null ? undefined : value);
+  const next = nextDocument(doc, segments, value);
   return client.call<ConfigWriteResult>('config.set', { config: next, baseHash });
 }
 

@@ -180,9 +180,11 @@ export const ModelProviderSchema = Type.Object(
       }),
     ),
     headers: Type.Optional(
-      Type.Object(
-        {},
-        { additionalProperties: Type.String({ 'x-secret': true }), description: 'Extra HTTP headers.' },
+      Type.Unsafe<Record<string, string>>(
+        Type.Object(
+          {},
+          { additionalProperties: Type.String({ 'x-secret': true }), description: 'Extra HTTP headers.' },
+        ),
       ),
     ),
     models: Type.Array(ModelEntrySchema, { minItems: 1 }),
@@ -193,13 +195,15 @@ export type ModelProvider = Static<typeof ModelProviderSchema>;
 
 export const ModelsSchema = Type.Object(
   {
-    providers: Type.Object(
-      {},
-      {
-        additionalProperties: ModelProviderSchema,
-        default: {},
-        description: "Model providers by id; a model is referenced as '<provider id>/<model id>'.",
-      },
+    providers: Type.Unsafe<Record<string, ModelProvider>>(
+      Type.Object(
+        {},
+        {
+          additionalProperties: ModelProviderSchema,
+          default: {},
+          description: "Model providers by id; a model is referenced as '<provider id>/<model id>'.",
+        },
+      ),
     ),
     retry: Type.Object(
       {

@@ -1,0 +1,54 @@
+import { createAnthropic } from '@ai-sdk/anthropic';
+import { createOpenAI } from '@ai-sdk/openai';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import type { LanguageModel } from 'ai';
+import type { ResolvedModel } from './resolve.js';
+
+/** The AI SDK's provider-level model (specification v3): we call its `doStream` directly. */
+export type ProviderLanguageModel = Extract<LanguageModel, { specificationVersion: 'v3' }>;
+/** Options of one `doStream` call. */
+export type ProviderCallOptions = Parameters<ProviderLanguageModel['doStream']>[0];
+/** The provider-level prompt. */
+export type ProviderPrompt = ProviderCallOptions['prompt'];
+/** One part of a provider-level stream. */
+export type ProviderStreamPart =
+  Awaited<ReturnType<ProviderLanguageModel['doStream']>>['stream'] extends ReadableStream<infer P>
+    ? P
+    : never;
+
+/** The fetch port (global fetch by default; tests and proxies may wrap it). */
+export type FetchPort = typeof globalThis.fetch;
+
+/**
+ * The AI SDK LanguageModel for a resolved model and one API key. The key is always passed explicitly
+ * (`''` when keyless) so the SDK never falls back to reading OPENAI_API_KEY / ANTHROPIC_API_KEY itself.
+ */
+export function createLanguageModel(
+  resolved: ResolvedModel,
+  apiKey: string | undefined,
+  fetch: FetchPort,
+): ProviderLanguageModel {
+  const { provider, model, providerId } = resolved;
+  const common = {
+    apiKey: apiKey ?? '',
+    fetch,
+    ...(provider.headers ? { headers: { ...provider.headers } } : {}),
+    ...(provider.baseUrl ? { baseURL: provider.baseUrl } : {}),
+  };
+  switch (provider.api) {
+    case 'openai-chat':
+      return createOpenAI(common).chat(model.id);
+    case 'openai-responses':
+      return createOpenAI(common).responses(model.id);
+    case 'anthropic':
+      return createAnthropic(common).messages(model.id);
+    case 'openai-compatible':
+      return createOpenAICompatible({
+        ...common,
+        baseURL: provider.baseUrl ?? '',
+        name: providerId,
+        includeUsage: true,
+        ...(apiKey ? {} : { apiKey: undefined }),
+      }).chatModel(model.id);
+  }
+}

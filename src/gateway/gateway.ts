@@ -30,10 +30,12 @@ import { createGatewayLogger, type Logger, SecretScrubber } from './logger.js';
 import { registerConfigMethods } from './methods/config.js';
 import { registerCoreMethods } from './methods/core.js';
 import { registerLogMethods } from './methods/logs.js';
+import { registerSessionMethods } from './methods/sessions.js';
 import { findPortHolder } from './port-holder.js';
 import { FailureLimiter } from './rate-limit.js';
 import { MethodRegistry } from './registry.js';
 import { GatewayTransport } from './server.js';
+import { GatewaySessions } from './sessions.js';
 import { buildHealth, buildStatus, GATEWAY_VERSION, presenceOf } from './views.js';
 
 /** How to start a gateway. Flags from the CLI become config overrides (the top layer). */
@@ -77,6 +79,7 @@ export class Gateway {
   logger!: Logger;
   logFile = '';
   idempotency!: IdempotencyStore;
+  sessions!: GatewaySessions;
   transport!: GatewayTransport;
   #lock!: GatewayLock;
 
@@ -169,6 +172,20 @@ export class Gateway {
       ...config.gateway.idempotency,
       clock: this.clock,
     });
+    this.sessions = new GatewaySessions({
+      config: () => this.config,
+      paths,
+      clock: this.clock,
+      onChange: (change) =>
+        this.broadcast('sessions.changed', {
+          sessionKey: change.sessionKey,
+          agentId: change.agentId,
+          sessionId: change.sessionId,
+          reason: change.kind,
+          ts: this.clock.now(),
+        }),
+      onRepair: (info) => this.logger.warn(info, 'transcript repaired after an unclean stop'),
+    });
     this.#registerMethods();
     this.transport = new GatewayTransport(
       () => ({
@@ -236,6 +253,7 @@ export class Gateway {
       reload: () => this.reloadConfig(),
     });
     registerLogMethods(this.registry, { logFile: () => this.logFile, flush: () => this.logger.flush() });
+    registerSessionMethods(this.registry, { sessions: this.sessions });
   }
 
   health() {
@@ -244,6 +262,7 @@ export class Gateway {
       paths: this.paths,
       eventLoop: this.#eventLoopSample,
       startedMono: this.#startedMono,
+      sessions: (agentId) => this.sessions.summary(agentId),
     });
   }
 
@@ -425,6 +444,7 @@ export class Gateway {
     this.#eventLoop.stop();
     if (this.transport) await this.transport.close(CloseCode.serviceRestart, 'gateway stopping');
     await this.idempotency?.flush();
+    await this.sessions?.flush();
     if (this.logger) await new Promise<void>((resolve) => this.logger.flush(() => resolve()));
     await this.#lock?.release();
   }

@@ -7,6 +7,7 @@ export * from './errors.js';
 export * from './frames.js';
 export * from './methods.js';
 export * from './methods-core.js';
+export * from './methods-sessions.js';
 export * from './scopes.js';
 export type { ValidationIssue, Validator } from './validate.js';
 export { compileValidator, formatIssues } from './validate.js';

@@ -14,6 +14,22 @@ import {
   SystemPresenceParamsSchema,
   SystemPresenceResultSchema,
 } from './methods-core.js';
+import {
+  ChatHistoryParamsSchema,
+  ChatHistoryResultSchema,
+  ChatInjectParamsSchema,
+  ChatInjectResultSchema,
+  SessionsAbortParamsSchema,
+  SessionsAbortResultSchema,
+  SessionsDeleteParamsSchema,
+  SessionsDeleteResultSchema,
+  SessionsListParamsSchema,
+  SessionsListResultSchema,
+  SessionsPreviewParamsSchema,
+  SessionsPreviewResultSchema,
+  SessionsResetParamsSchema,
+  SessionsResetResultSchema,
+} from './methods-sessions.js';
 import type { Scope } from './scopes.js';
 
 /** What the protocol says about a method: the scope it needs and the shapes of its params and result. */
@@ -43,6 +59,37 @@ export const METHOD_SPECS = {
     result: ConfigWriteResultSchema,
   },
   'logs.tail': { scope: 'operator.read', params: LogsTailParamsSchema, result: LogsTailResultSchema },
+  'sessions.list': {
+    scope: 'operator.read',
+    params: SessionsListParamsSchema,
+    result: SessionsListResultSchema,
+  },
+  'sessions.preview': {
+    scope: 'operator.read',
+    params: SessionsPreviewParamsSchema,
+    result: SessionsPreviewResultSchema,
+  },
+  'sessions.reset': {
+    scope: 'operator.admin',
+    params: SessionsResetParamsSchema,
+    result: SessionsResetResultSchema,
+  },
+  'sessions.delete': {
+    scope: 'operator.admin',
+    params: SessionsDeleteParamsSchema,
+    result: SessionsDeleteResultSchema,
+  },
+  'sessions.abort': {
+    scope: 'operator.write',
+    params: SessionsAbortParamsSchema,
+    result: SessionsAbortResultSchema,
+  },
+  'chat.history': {
+    scope: 'operator.read',
+    params: ChatHistoryParamsSchema,
+    result: ChatHistoryResultSchema,
+  },
+  'chat.inject': { scope: 'operator.admin', params: ChatInjectParamsSchema, result: ChatInjectResultSchema },
 } as const satisfies Record<string, MethodSpec>;
 
 export type MethodName = keyof typeof METHOD_SPECS;

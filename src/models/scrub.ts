@@ -2,7 +2,7 @@
 export const SCRUBBED = '[REDACTED]';
 
 /** Provider messages that echo a (partly masked) key, e.g. "Incorrect API key provided: sk-ab***xyz". */
-const KEY_ECHO = /(api[ _-]?key(?: provided)?:?\s+)\S+/gi;
+const KEY_ECHO = /(api key provided:\s*)[^\s.,;]+/gi;
 
 function variants(secret: string): string[] {
   const out = new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)]);

@@ -210,7 +210,7 @@ describe('agent loop', () => {
 
   it('stops with timeout when the model goes silent or the run deadline passes', async () => {
     server.enqueue({ type: 'reply', text: ['half'], stallAfter: 1 });
-    const idle = await drain(start({ idleTimeoutMs: 150 }));
+    const idle = await drain(start({ idleTimeoutMs: 500 }));
     expect(idle.result.stopReason).toBe('timeout');
     expect(idle.result.newMessages).toMatchObject([{ content: [{ text: 'half' }], stopReason: 'timeout' }]);
 
@@ -224,7 +224,7 @@ describe('agent loop', () => {
         ),
     });
     server.enqueue({ type: 'reply', toolCalls: [{ id: 'w', name: 'wait', args: {} }] });
-    const deadline = await drain(start({ tools: [waits], runTimeoutMs: 150 }));
+    const deadline = await drain(start({ tools: [waits], runTimeoutMs: 1500 }));
     expect(deadline.result.stopReason).toBe('timeout');
     expect(deadline.result.newMessages.at(-1)).toMatchObject({
       role: 'toolResult',

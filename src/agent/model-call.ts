@@ -125,7 +125,10 @@ export async function callModel(input: ModelCallInput): Promise<ModelCallResult>
   try {
     arm();
     for (;;) {
-      const next = await Promise.race([it.next(), stopped]);
+      const pending = it.next();
+      // If we stop first, a late rejection of `pending` must not become an unhandled rejection.
+      pending.catch(() => {});
+      const next = await Promise.race([pending, stopped]);
       if (next === 'stopped' || next.done) break;
       arm();
       onEvent(next.value, r, input.emit, input.now);

@@ -1,5 +1,6 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import {
   type Config,
   ConfigWatcher,
@@ -13,6 +14,7 @@ import {
   CloseCode,
   GATEWAY_EVENTS,
   type HelloOk,
+  hasScope,
   MAX_BUFFERED_BYTES,
   MAX_PAYLOAD,
   PROTOCOL_VERSION,
@@ -27,6 +29,7 @@ import { handleHandshakeFrame } from './handshake.js';
 import { IdempotencyStore } from './idempotency.js';
 import { GatewayLock } from './lock.js';
 import { createGatewayLogger, type Logger, SecretScrubber } from './logger.js';
+import { agentFinal, registerAgentMethods } from './methods/agent.js';
 import { registerConfigMethods } from './methods/config.js';
 import { registerCoreMethods } from './methods/core.js';
 import { registerLogMethods } from './methods/logs.js';
@@ -34,6 +37,7 @@ import { registerSessionMethods } from './methods/sessions.js';
 import { findPortHolder } from './port-holder.js';
 import { FailureLimiter } from './rate-limit.js';
 import { MethodRegistry } from './registry.js';
+import { RunService } from './runs/run-service.js';
 import { GatewayTransport } from './server.js';
 import { GatewaySessions } from './sessions.js';
 import { buildHealth, buildStatus, GATEWAY_VERSION, presenceOf } from './views.js';
@@ -80,6 +84,7 @@ export class Gateway {
   logFile = '';
   idempotency!: IdempotencyStore;
   sessions!: GatewaySessions;
+  runs!: RunService;
   transport!: GatewayTransport;
   #lock!: GatewayLock;
 
@@ -186,6 +191,24 @@ export class Gateway {
         }),
       onRepair: (info) => this.logger.warn(info, 'transcript repaired after an unclean stop'),
     });
+    this.runs = new RunService({
+      config: () => this.config,
+      env: this.options.env,
+      sessions: this.sessions,
+      inboxPath: join(paths.stateDir, 'gateway', 'inbox.jsonl'),
+      clock: this.clock,
+      timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      broadcast: (event, payload) => this.broadcast(event, payload),
+      secrets: () => (this.secret ? [this.secret] : []),
+      logger: this.logger,
+      onRecoveredFinal: (req, outcome) => {
+        void this.idempotency.finish('agent', req.runId, {
+          ok: true,
+          payload: agentFinal(req.runId, outcome),
+        });
+      },
+    });
+    this.#scrubber.setSource(() => [this.secret, ...this.runs.modelSecrets()]);
     this.#registerMethods();
     this.transport = new GatewayTransport(
       () => ({
@@ -216,6 +239,8 @@ export class Gateway {
     this.#startTimers();
     await this.#watchConfig();
     this.#readiness = 'ready';
+    const replayed = await this.runs.start();
+    if (replayed > 0) this.logger.warn({ replayed }, 'replaying messages accepted before the last stop');
     this.logger.info({ url: this.url, secret: this.#secret.mode, pid: process.pid }, 'gateway listening');
   }
 
@@ -253,7 +278,16 @@ export class Gateway {
       reload: () => this.reloadConfig(),
     });
     registerLogMethods(this.registry, { logFile: () => this.logFile, flush: () => this.logger.flush() });
-    registerSessionMethods(this.registry, { sessions: this.sessions });
+    registerSessionMethods(this.registry, {
+      sessions: this.sessions,
+      abort: (key, opts) => this.runs.abort(key, opts),
+    });
+    registerAgentMethods(this.registry, {
+      config: () => this.config,
+      sessions: this.sessions,
+      runs: this.runs,
+      clock: this.clock,
+    });
   }
 
   health() {
@@ -339,8 +373,12 @@ export class Gateway {
   /** Send an event to every authenticated connection (each with its own seq). */
   broadcast(event: string, payload: unknown, withStateVersion = false): void {
     const sv = withStateVersion ? { ...this.stateVersion } : undefined;
-    for (const conn of this.transport.connections.values())
-      if (conn.phase === 'open') conn.event(event, payload, sv);
+    // Liveness events go to every client; everything else needs at least read scope.
+    const open = event === 'tick' || event === 'shutdown';
+    for (const conn of this.transport.connections.values()) {
+      if (conn.phase === 'open' && (open || hasScope(conn.scopes, 'operator.read')))
+        conn.event(event, payload, sv);
+    }
   }
 
   #startTimers(): void {
@@ -395,6 +433,7 @@ export class Gateway {
     this.logger.level = c.logging.level;
     this.#limiter.setPolicy(c.gateway.auth.rateLimit);
     this.idempotency.setLimits(c.gateway.idempotency.ttlMs, c.gateway.idempotency.maxEntries);
+    this.runs.configure(c);
     if (plan.changed.some((p) => p.startsWith('gateway.tickIntervalMs'))) this.#restartTick();
     if (plan.changed.some((p) => p.startsWith('gateway.auth'))) await this.#rotateSecret();
     if (plan.restart.length > 0) {
@@ -439,6 +478,7 @@ export class Gateway {
 
   async #teardown(): Promise<void> {
     await this.#watcher?.stop();
+    await this.runs?.stop();
     for (const t of this.#timers) clearInterval(t);
     if (this.#tick) clearInterval(this.#tick);
     this.#eventLoop.stop();

@@ -21,6 +21,24 @@ const CENSOR = '[REDACTED]';
 /** Replaces every known secret (raw, URL-encoded, base64, JSON-escaped) inside strings of a log record. */
 export class SecretScrubber {
   #needles: string[] = [];
+  #source: (() => readonly (string | undefined)[]) | undefined;
+  #signature = '';
+
+  /** Read the secrets from `source` (re-read whenever the list it returns changes). */
+  setSource(source: () => readonly (string | undefined)[]): void {
+    this.#source = source;
+    this.#refresh();
+  }
+
+  #refresh(): void {
+    if (!this.#source) return;
+    const list = this.#source();
+    const signature = list.map((s) => s?.length ?? 0).join(',');
+    if (signature !== this.#signature) {
+      this.#signature = signature;
+      this.set(list);
+    }
+  }
 
   set(secrets: readonly (string | undefined)[]): void {
     const needles = new Set<string>();
@@ -35,6 +53,7 @@ export class SecretScrubber {
   }
 
   scrub<T>(value: T, depth = 0): T {
+    if (depth === 0) this.#refresh();
     if (this.#needles.length === 0 || depth > 8) return value;
     if (typeof value === 'string') {
       let out: string = value;

@@ -6,6 +6,7 @@ export * from './connect.js';
 export * from './errors.js';
 export * from './frames.js';
 export * from './methods.js';
+export * from './methods-agent.js';
 export * from './methods-core.js';
 export * from './methods-sessions.js';
 export * from './scopes.js';

@@ -1,5 +1,21 @@
 import Type, { type TSchema } from 'typebox';
 import {
+  AgentFinalSchema,
+  AgentIdentityParamsSchema,
+  AgentIdentityResultSchema,
+  AgentParamsSchema,
+  AgentsListParamsSchema,
+  AgentsListResultSchema,
+  AgentWaitParamsSchema,
+  AgentWaitResultSchema,
+  ChatAbortParamsSchema,
+  ChatAbortResultSchema,
+  ChatSendParamsSchema,
+  ChatSendResultSchema,
+  ModelsListParamsSchema,
+  ModelsListResultSchema,
+} from './methods-agent.js';
+import {
   ConfigGetParamsSchema,
   ConfigGetResultSchema,
   ConfigPatchParamsSchema,
@@ -90,6 +106,17 @@ export const METHOD_SPECS = {
     result: ChatHistoryResultSchema,
   },
   'chat.inject': { scope: 'operator.admin', params: ChatInjectParamsSchema, result: ChatInjectResultSchema },
+  agent: { scope: 'operator.write', params: AgentParamsSchema, result: AgentFinalSchema },
+  'agent.wait': { scope: 'operator.write', params: AgentWaitParamsSchema, result: AgentWaitResultSchema },
+  'chat.send': { scope: 'operator.write', params: ChatSendParamsSchema, result: ChatSendResultSchema },
+  'chat.abort': { scope: 'operator.write', params: ChatAbortParamsSchema, result: ChatAbortResultSchema },
+  'agents.list': { scope: 'operator.read', params: AgentsListParamsSchema, result: AgentsListResultSchema },
+  'agent.identity.get': {
+    scope: 'operator.read',
+    params: AgentIdentityParamsSchema,
+    result: AgentIdentityResultSchema,
+  },
+  'models.list': { scope: 'operator.read', params: ModelsListParamsSchema, result: ModelsListResultSchema },
 } as const satisfies Record<string, MethodSpec>;
 
 export type MethodName = keyof typeof METHOD_SPECS;

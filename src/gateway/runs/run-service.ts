@@ -1,0 +1,285 @@
+import { join } from 'node:path';
+import type { Config, ThinkingLevel } from '../../config/index.js';
+import { AUTH_PROFILES_FILE, createModelRuntime, type ModelRuntime } from '../../models/index.js';
+import { Inbox, LaneManager, type LaneOutcome } from '../../sessions/index.js';
+import { type Clock, errorMessage } from '../../shared/index.js';
+import type { Logger } from '../logger.js';
+import type { GatewaySessions } from '../sessions.js';
+import type { Broadcast } from './run-events.js';
+import { RunEvents } from './run-events.js';
+import { runTurn } from './turn.js';
+import type { TurnRequest, TurnResult } from './types.js';
+
+/** After this many gateway starts a recovered message is answered with an error instead of run again. */
+const MAX_RECOVERY_ATTEMPTS = 3;
+/** Finished runs remembered for `agent.wait`. */
+const MAX_FINISHED = 2000;
+
+export interface RunServiceDeps {
+  config(): Config;
+  env: Record<string, string | undefined> | undefined;
+  sessions: GatewaySessions;
+  inboxPath: string;
+  clock: Clock;
+  timeZone: string;
+  broadcast: Broadcast;
+  secrets(): string[];
+  logger: Logger;
+  /** A recovered `agent` run finished: record its final answer for retries of the same key. */
+  onRecoveredFinal(req: TurnRequest, outcome: LaneOutcome<TurnResult>): void;
+}
+
+export interface RunInfo {
+  runId: string;
+  sessionKey: string;
+  status: 'queued' | 'running' | 'ok' | 'error' | 'timeout';
+  startedAt?: number;
+  endedAt?: number;
+  error?: string;
+}
+
+/** Several messages folded into one (the `summarize` overflow policy), bounded in size. */
+function fold(messages: TurnRequest[]): TurnRequest {
+  const last = messages[messages.length - 1]!;
+  const text = messages.map((m) => m.message).join('\n\n');
+  return {
+    ...last,
+    message:
+      text.length > 16_000 ? `${text.slice(0, 16_000)}\n[… ${text.length - 16_000} more characters]` : text,
+  };
+}
+
+/**
+ * The message path after acceptance: the durable inbox, the per-session lanes, the turns, and what
+ * `agent.wait` needs. Accepted messages survive a crash: `start()` replays what was never answered.
+ */
+export class RunService {
+  readonly inbox: Inbox<TurnRequest>;
+  readonly lanes: LaneManager<TurnRequest, TurnResult>;
+  readonly #runs = new Map<string, RunInfo>();
+  readonly #waiters = new Map<string, ((info: RunInfo) => void)[]>();
+  readonly #models = new Map<string, { config: Config; runtime: ModelRuntime }>();
+  readonly #thinking = new Map<string, ThinkingLevel>();
+  #stopping = false;
+
+  constructor(private readonly deps: RunServiceDeps) {
+    this.inbox = new Inbox<TurnRequest>({ file: deps.inboxPath, clock: deps.clock });
+    const config = deps.config();
+    this.lanes = new LaneManager<TurnRequest, TurnResult>({
+      run: (job) => {
+        for (const m of job.messages)
+          this.#update(m.runId, { status: 'running', startedAt: deps.clock.now() });
+        return this.#turn(job);
+      },
+      queue: config.messages.queue,
+      maxConcurrent: config.agents.defaults.maxConcurrent,
+      timeoutMs: config.agents.defaults.timeoutSeconds * 1000 + 30_000,
+      fold,
+      clock: deps.clock,
+    });
+  }
+
+  /** Apply config changes that lanes take hot (queue mode, caps, concurrency). */
+  configure(config: Config): void {
+    this.lanes.configure({ ...config.messages.queue, maxConcurrent: config.agents.defaults.maxConcurrent });
+  }
+
+  /** Open the inbox and replay what was accepted but never answered. */
+  async start(): Promise<number> {
+    const pending = await this.inbox.start();
+    for (const record of pending) {
+      const req: TurnRequest = { ...record.payload, recovered: true };
+      if (record.attempts >= MAX_RECOVERY_ATTEMPTS) {
+        this.deps.logger.error(
+          { runId: req.runId, attempts: record.attempts },
+          'giving up on a message that failed across restarts',
+        );
+        new RunEvents(req.runId, req.sessionKey, req.agentId, this.deps.broadcast).end({
+          stopReason: 'error',
+          text: '',
+          usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+          error: {
+            kind: 'internal',
+            message: `gave up after ${record.attempts} restarts while this message was running`,
+          },
+        });
+        await this.inbox.answer(record.id, 'abandoned');
+        continue;
+      }
+      this.deps.logger.warn(
+        { runId: req.runId, sessionKey: req.sessionKey },
+        'replaying a message accepted before a restart',
+      );
+      this.#enqueue(req, record.id);
+    }
+    return pending.length;
+  }
+
+  /**
+   * Accept a message: durable in the inbox first, then queued in its session's lane. `duplicate` says the
+   * inbox already had it (the caller answers from the idempotency record instead).
+   */
+  async submit(
+    req: TurnRequest,
+  ): Promise<
+    { duplicate: false; outcome: Promise<LaneOutcome<TurnResult>> } | { duplicate: 'open' | 'answered' }
+  > {
+    const { duplicate } = await this.inbox.accept(req, { id: req.runId, sessionKey: req.sessionKey });
+    if (duplicate) return { duplicate };
+    return { duplicate: false, outcome: this.#enqueue(req, req.runId) };
+  }
+
+  #enqueue(req: TurnRequest, inboxId: string): Promise<LaneOutcome<TurnResult>> {
+    this.#update(req.runId, { sessionKey: req.sessionKey, status: 'queued' });
+    const opts = {
+      id: inboxId,
+      ...(req.queueMode ? { mode: req.queueMode } : {}),
+      ...(req.timeoutMs ? { timeoutMs: req.timeoutMs + 30_000 } : {}),
+    };
+    const ticket = this.lanes.submit(req.sessionKey, req, opts);
+    return ticket.outcome.then(async (outcome) => {
+      // Cut short by the gateway stopping: not answered, so the next start replays it.
+      const cutShort = this.#stopping && outcome.status === 'ok' && outcome.result.status === 'aborted';
+      if ((outcome.status === 'dropped' && outcome.reason === 'shutdown') || cutShort) return outcome;
+      await this.inbox
+        .answer(inboxId, outcome.status)
+        .catch((err) => this.deps.logger.error({ err: errorMessage(err) }, 'inbox answer failed'));
+      const result = outcome.status === 'ok' ? outcome.result : undefined;
+      this.#update(req.runId, {
+        status: result
+          ? result.status === 'ok'
+            ? 'ok'
+            : result.status === 'error'
+              ? 'error'
+              : 'timeout'
+          : 'error',
+        endedAt: this.deps.clock.now(),
+        ...(outcome.status !== 'ok'
+          ? { error: outcome.error.message }
+          : result?.error
+            ? { error: result.error.message }
+            : {}),
+      });
+      if (outcome.status === 'dropped') {
+        new RunEvents(req.runId, req.sessionKey, req.agentId, this.deps.broadcast).end({
+          stopReason: outcome.reason === 'aborted' || outcome.reason === 'superseded' ? 'aborted' : 'error',
+          text: '',
+          usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+          error: { kind: outcome.reason, message: outcome.error.message },
+        });
+      }
+      if (req.recovered && req.method === 'agent') this.deps.onRecoveredFinal(req, outcome);
+      return outcome;
+    });
+  }
+
+  async #turn(job: Parameters<typeof runTurn>[0]): Promise<TurnResult> {
+    try {
+      return await runTurn(job, {
+        config: this.deps.config,
+        sessions: this.deps.sessions,
+        models: (agentId) => this.#model(agentId),
+        broadcast: this.deps.broadcast,
+        secrets: this.deps.secrets,
+        clock: this.deps.clock,
+        timeZone: this.deps.timeZone,
+        thinking: this.#thinking,
+      });
+    } catch (err) {
+      const last = job.messages[job.messages.length - 1]!;
+      this.deps.logger.error({ err: errorMessage(err), runId: last.runId }, 'turn failed');
+      new RunEvents(last.runId, job.sessionKey, last.agentId, this.deps.broadcast).end({
+        stopReason: 'error',
+        text: '',
+        usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+        error: { kind: 'internal', message: errorMessage(err) },
+      });
+      throw err;
+    }
+  }
+
+  #model(agentId: string): ModelRuntime {
+    const config = this.deps.config();
+    const cached = this.#models.get(agentId);
+    if (cached && cached.config.models === config.models) return cached.runtime;
+    const agent = this.deps.sessions.agent(agentId);
+    const runtime = createModelRuntime({
+      models: config.models,
+      ...(this.deps.env ? { env: this.deps.env } : {}),
+      authProfilesPath: join(agent.agentDir, AUTH_PROFILES_FILE),
+      clock: this.deps.clock,
+    });
+    this.#models.set(agentId, { config, runtime });
+    return runtime;
+  }
+
+  /** Secrets the model runtimes resolved (for scrubbing logs). */
+  modelSecrets(): string[] {
+    return [...this.#models.values()].flatMap((m) => m.runtime.knownSecrets());
+  }
+
+  abort(
+    sessionKey: string,
+    opts: { clearQueue: boolean; runId?: string },
+  ): { runIds: string[]; cleared: number } {
+    const info = this.lanes.laneInfo(sessionKey);
+    if (opts.runId && info?.runId !== undefined && !this.#isRunOf(sessionKey, opts.runId))
+      return { runIds: [], cleared: 0 };
+    const res = this.lanes.abort(sessionKey, { clearPending: opts.clearQueue });
+    return { runIds: res.runIds, cleared: res.dropped };
+  }
+
+  #isRunOf(sessionKey: string, runId: string): boolean {
+    const info = this.#runs.get(runId);
+    return info?.sessionKey === sessionKey && info.status === 'running';
+  }
+
+  info(runId: string): RunInfo | undefined {
+    return this.#runs.get(runId);
+  }
+
+  /** Resolve when the run ends, or after `timeoutMs` with its current state. */
+  wait(runId: string, timeoutMs: number): Promise<RunInfo | undefined> {
+    const info = this.#runs.get(runId);
+    if (!info || info.status === 'ok' || info.status === 'error' || info.status === 'timeout')
+      return Promise.resolve(info);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(this.#runs.get(runId)), timeoutMs);
+      const list = this.#waiters.get(runId) ?? [];
+      list.push((i) => {
+        clearTimeout(timer);
+        resolve(i);
+      });
+      this.#waiters.set(runId, list);
+    });
+  }
+
+  #update(runId: string, patch: Partial<RunInfo>): void {
+    const info = {
+      ...(this.#runs.get(runId) ?? { runId, sessionKey: '', status: 'queued' as const }),
+      ...patch,
+    };
+    this.#runs.delete(runId);
+    this.#runs.set(runId, info);
+    while (this.#runs.size > MAX_FINISHED) {
+      const oldest = this.#runs.keys().next().value;
+      if (oldest === undefined) break;
+      this.#runs.delete(oldest);
+    }
+    if (info.status === 'ok' || info.status === 'error' || info.status === 'timeout') {
+      for (const w of this.#waiters.get(runId) ?? []) w(info);
+      this.#waiters.delete(runId);
+    }
+  }
+
+  /**
+   * Let running turns finish for up to `drainMs`, then stop: what is still queued or running stays in the
+   * inbox, unanswered, for the next start.
+   */
+  async stop(drainMs = 5000): Promise<void> {
+    await Promise.race([this.lanes.idle(), new Promise((r) => setTimeout(r, drainMs).unref())]);
+    this.#stopping = true;
+    await this.lanes.stop();
+    await this.inbox.stop();
+  }
+}

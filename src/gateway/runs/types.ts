@@ -1,0 +1,39 @@
+import type { Cost, Usage } from '../../models/index.js';
+
+/** One accepted message waiting for (or in) its turn. Persisted in the inbox before it is acknowledged. */
+export interface TurnRequest {
+  v: 1;
+  /** The idempotency key of the request that brought it. */
+  runId: string;
+  method: 'agent' | 'chat.send';
+  sessionKey: string;
+  agentId: string;
+  message: string;
+  acceptedAt: number;
+  thinking?: string;
+  timeoutMs?: number;
+  extraSystemPrompt?: string;
+  queueMode?: 'followup' | 'collect' | 'steer' | 'interrupt';
+  /** Set when the gateway replays it after a restart. */
+  recovered?: boolean;
+}
+
+/** How a turn ended, for every message it answered. */
+export interface TurnResult {
+  runId: string;
+  sessionKey: string;
+  agentId: string;
+  sessionId: string;
+  status: 'ok' | 'aborted' | 'timeout' | 'error';
+  stopReason: string;
+  text: string;
+  usage: Usage;
+  cost: Cost;
+  model?: string;
+  provider?: string;
+  startedAt: number;
+  endedAt: number;
+  error?: { kind: string; message: string };
+  /** The answer was already in the transcript (a replay after a crash): no model call was made. */
+  replayed?: boolean;
+}

@@ -48,8 +48,8 @@ describe('Inbox', () => {
 
     const second = await opened();
     expect(second.recovered.map((r) => [r.id, r.payload.text, r.recovered, r.attempts])).toEqual([
-      ['a', 'a', true, 1],
-      ['c', 'c', true, 1],
+      ['a', 'a', true, 0],
+      ['c', 'c', true, 0],
     ]);
     expect(second.recovered[0]!.acceptedAt).toBe(a.record.acceptedAt);
     expect(second.recovered[1]!.sessionKey).toBe('k');
@@ -63,12 +63,20 @@ describe('Inbox', () => {
     expect(third.recovered).toEqual([]);
   });
 
-  it('counts attempts across repeated crashes (for giving up on a poison message)', async () => {
-    await (await opened()).inbox.accept({ text: 'poison' }, { id: 'p' });
-    await opened();
-    await opened();
+  it('counts the turns that started and crashed (for giving up on a poison message), not mere restarts', async () => {
+    const first = await opened();
+    await first.inbox.accept({ text: 'poison' }, { id: 'p' });
+    await first.inbox.accept({ text: 'waiting' }, { id: 'w' });
+    expect(await first.inbox.markStarted('p')).toBe(true);
+    expect(await first.inbox.markStarted('unknown')).toBe(false);
+    const second = await opened();
+    await second.inbox.markStarted('p');
+    await second.inbox.stop();
     const { recovered } = await opened();
-    expect(recovered.map((r) => r.attempts)).toEqual([3]);
+    expect(recovered.map((r) => [r.id, r.attempts])).toEqual([
+      ['p', 2],
+      ['w', 0],
+    ]);
   });
 
   it('ignores a torn last line (a crash mid-append: never acknowledged) and rewrites the file clean', async () => {

@@ -17,8 +17,8 @@ import {
  * and marked answered when its outcome is recorded. After a crash, `start()` hands back what was accepted
  * but never answered, so nothing accepted is lost and nothing answered is run again.
  *
- * File: JSONL, `{v:1, op:'accept', id, at, attempts, sessionKey?, payload}` and `{v:1, op:'answer', id,
- * at, status?}`. Compacted (atomic replace, only open records kept) at start and when dead lines dominate.
+ * File: JSONL, `{v:1, op:'accept', id, at, attempts, sessionKey?, payload}`, `{v:1, op:'start', id, at}`
+ * (its turn began) and `{v:1, op:'answer', id, at, status?}`. Compacted (atomic replace, only open records kept) at start and when dead lines dominate.
  */
 
 export const INBOX_VERSION = 1;
@@ -29,7 +29,7 @@ export interface InboxRecord<T> {
   sessionKey?: string;
   /** Epoch ms when it was first accepted. */
   acceptedAt: number;
-  /** How many gateway starts have handed this record back (0 on the first life). */
+  /** How many times its turn started (`markStarted`) without it being answered: > 0 after a crash mid-turn. */
   attempts: number;
   /** True when it came back from a previous run of the gateway. */
   recovered: boolean;
@@ -50,6 +50,13 @@ interface AcceptLine {
   attempts: number;
   sessionKey?: string;
   payload: unknown;
+}
+
+interface StartLine {
+  v: number;
+  op: 'start';
+  id: string;
+  at: number;
 }
 
 interface AnswerLine {
@@ -105,10 +112,7 @@ export class Inbox<T> {
       if (errnoCode(err) !== 'ENOENT') throw err;
     }
     for (const line of text.split('\n')) this.replay(line);
-    for (const { record } of this.open.values()) {
-      record.recovered = true;
-      record.attempts++;
-    }
+    for (const { record } of this.open.values()) record.recovered = true;
     await this.compact();
     return [...this.open.values()].map(({ record }) => ({ ...record }));
   }
@@ -151,6 +155,20 @@ export class Inbox<T> {
     return true;
   }
 
+  /**
+   * Record that the record's turn is starting. A record that keeps coming back with a growing `attempts`
+   * crashed the gateway each time it ran (a poison message). Returns false when the id is not open.
+   */
+  async markStarted(id: string): Promise<boolean> {
+    this.requireStarted();
+    const entry = this.open.get(id);
+    if (!entry) return false;
+    entry.record.attempts++;
+    const line: StartLine = { v: INBOX_VERSION, op: 'start', id, at: this.clock.now() };
+    await this.enqueue(`${JSON.stringify(line)}\n`, 0);
+    return true;
+  }
+
   /** True when `id` was answered since the inbox last compacted. */
   wasAnswered(id: string): boolean {
     return this.answered.has(id);
@@ -173,9 +191,9 @@ export class Inbox<T> {
 
   private replay(line: string): void {
     if (line.trim() === '') return;
-    let value: AcceptLine | AnswerLine;
+    let value: AcceptLine | AnswerLine | StartLine;
     try {
-      value = JSON.parse(line) as AcceptLine | AnswerLine;
+      value = JSON.parse(line) as AcceptLine | AnswerLine | StartLine;
     } catch {
       return; // a torn last line: it was never acknowledged
     }
@@ -195,6 +213,9 @@ export class Inbox<T> {
       this.open.set(value.id, { record, bytes: 0 });
     } else if (value.op === 'answer') {
       this.open.delete(value.id);
+    } else if (value.op === 'start') {
+      const open = this.open.get(value.id);
+      if (open) open.record.attempts++;
     }
   }
 

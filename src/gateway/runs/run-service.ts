@@ -10,7 +10,7 @@ import { RunEvents } from './run-events.js';
 import { runTurn } from './turn.js';
 import type { TurnRequest, TurnResult } from './types.js';
 
-/** After this many gateway starts a recovered message is answered with an error instead of run again. */
+/** A recovered message whose turn already started this often (and crashed) is answered with an error. */
 const MAX_RECOVERY_ATTEMPTS = 3;
 /** Finished runs remembered for `agent.wait`. */
 const MAX_FINISHED = 2000;
@@ -90,19 +90,7 @@ export class RunService {
     for (const record of pending) {
       const req: TurnRequest = { ...record.payload, recovered: true };
       if (record.attempts >= MAX_RECOVERY_ATTEMPTS) {
-        this.deps.logger.error(
-          { runId: req.runId, attempts: record.attempts },
-          'giving up on a message that failed across restarts',
-        );
-        new RunEvents(req.runId, req.sessionKey, req.agentId, this.deps.broadcast).end({
-          stopReason: 'error',
-          text: '',
-          usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
-          error: {
-            kind: 'internal',
-            message: `gave up after ${record.attempts} restarts while this message was running`,
-          },
-        });
+        await this.#abandon(req, record.attempts);
         await this.inbox.answer(record.id, 'abandoned');
         continue;
       }
@@ -113,6 +101,38 @@ export class RunService {
       this.#enqueue(req, record.id);
     }
     return pending.length;
+  }
+
+  /** A poison message: record an explicit error reply instead of running it again. */
+  async #abandon(req: TurnRequest, attempts: number): Promise<void> {
+    const message = `this message was not answered: the gateway stopped ${attempts} times while working on it`;
+    this.deps.logger.error(
+      { runId: req.runId, attempts },
+      'giving up on a message that crashed its turn repeatedly',
+    );
+    try {
+      const store = this.deps.sessions.store(req.agentId);
+      await store.ensureSession(req.sessionKey);
+      const fields = {
+        role: 'assistant' as const,
+        content: '',
+        stopReason: 'error',
+        runId: req.runId,
+        errorMessage: message,
+      };
+      await store.appendMessage(req.sessionKey, fields, { durable: true });
+    } catch (err) {
+      this.deps.logger.error(
+        { err: errorMessage(err), runId: req.runId },
+        'could not record the abandoned message',
+      );
+    }
+    new RunEvents(req.runId, req.sessionKey, req.agentId, this.deps.broadcast).end({
+      stopReason: 'error',
+      text: '',
+      usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+      error: { kind: 'internal', message },
+    });
   }
 
   /**

@@ -1,0 +1,133 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.js';
+import { spawnCli } from '../helpers/cli.js';
+import { tempStateDir } from '../helpers/gateway-harness.js';
+import { connectedClient } from '../helpers/ws-client.js';
+
+let fake: FakeModelServer;
+beforeAll(async () => {
+  fake = await startFakeModelServer();
+});
+afterAll(() => fake.close());
+
+const config = () => ({
+  models: {
+    providers: {
+      fake: {
+        baseUrl: fake.baseUrl,
+        api: 'openai-chat',
+        apiKey: 'sk-rec',
+        models: [{ id: 'm', contextWindow: 10_000, maxTokens: 100 }],
+      },
+    },
+  },
+  agents: { defaults: { model: 'fake/m' } },
+});
+
+async function start(stateDir: string): Promise<{ child: ChildProcess; url: string; token: string }> {
+  const child = spawnCli(['gateway', 'run', '--state-dir', stateDir, '--port', '0']);
+  let out = '';
+  child.stdout?.on('data', (d) => {
+    out += d.toString();
+  });
+  const end = Date.now() + 15_000;
+  while (!/ws:\/\/127\.0\.0\.1:\d+/.test(out)) {
+    if (child.exitCode !== null || Date.now() > end) throw new Error('gateway did not start');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const token = (await readFile(join(stateDir, 'credentials', 'gateway-token'), 'utf8')).trim();
+  return { child, url: /ws:\/\/127\.0\.0\.1:\d+/.exec(out)![0], token };
+}
+async function kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL') {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  await exited;
+}
+
+describe('recovery after a crash', () => {
+  it('an agent run cut off by SIGKILL is replayed once, and a retry of its key gets the final answer', async () => {
+    const stateDir = await tempStateDir(config());
+    fake.enqueue({ type: 'stall' }); // the first attempt hangs in the model call
+    const first = await start(stateDir);
+    const c1 = await connectedClient(first.url, first.token);
+    const params = { message: 'survive this', idempotencyKey: 'run-crash-1' };
+    const ack = await c1.request('agent', params);
+    expect(ack.payload).toMatchObject({ status: 'accepted', runId: 'run-crash-1' });
+    await new Promise((r) => setTimeout(r, 200));
+    await kill(first.child);
+
+    fake.enqueue({ type: 'reply', text: 'made it', usage: { input: 3, output: 2 } });
+    const second = await start(stateDir);
+    const c2 = await connectedClient(second.url, second.token);
+    let res = await c2.request('agent', params);
+    for (let i = 0; i < 100 && (res.payload as { status: string }).status === 'in_flight'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      res = await c2.request('agent', params);
+    }
+    expect(res.payload).toMatchObject({
+      runId: 'run-crash-1',
+      status: 'ok',
+      result: { payloads: [{ text: 'made it' }] },
+    });
+    const history = (await c2.request('chat.history', { sessionKey: 'main' })).payload as {
+      messages: { role: string; content: string }[];
+    };
+    expect(history.messages.map((m) => [m.role, m.content])).toEqual([
+      ['user', 'survive this'],
+      ['assistant', 'made it'],
+    ]);
+    c2.close();
+    await kill(second.child, 'SIGTERM');
+  });
+
+  it('a message whose turn crashed the gateway three times is answered with an explicit error, not run again', async () => {
+    const stateDir = await tempStateDir(config());
+    await mkdir(join(stateDir, 'gateway'), { recursive: true });
+    const payload = {
+      v: 1,
+      runId: 'poison-1',
+      method: 'chat.send',
+      sessionKey: 'agent:main:main',
+      agentId: 'main',
+      message: 'boom',
+      acceptedAt: 1,
+    };
+    const lines = [
+      { v: 1, op: 'accept', id: 'poison-1', at: 1, attempts: 0, sessionKey: 'agent:main:main', payload },
+      ...[1, 2, 3].map((at) => ({ v: 1, op: 'start', id: 'poison-1', at })),
+    ];
+    await writeFile(
+      join(stateDir, 'gateway', 'inbox.jsonl'),
+      lines.map((l) => `${JSON.stringify(l)}\n`).join(''),
+    );
+    const before = fake.requests.length;
+    const gw = await start(stateDir);
+    const c = await connectedClient(gw.url, gw.token);
+    let messages: { role: string; stopReason?: string; errorMessage?: string }[] = [];
+    for (let i = 0; i < 100 && messages.length === 0; i++) {
+      messages = (
+        (await c.request('chat.history', { sessionKey: 'main' })).payload as { messages: typeof messages }
+      ).messages;
+      if (messages.length === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatchObject({ role: 'assistant', stopReason: 'error' });
+    expect(messages[0]?.errorMessage).toContain('stopped 3 times');
+    expect(fake.requests.length).toBe(before);
+    c.close();
+    await kill(gw.child, 'SIGTERM');
+    // Answered: the next start does not bring it back.
+    const again = await start(stateDir);
+    const c2 = await connectedClient(again.url, again.token);
+    await new Promise((r) => setTimeout(r, 200));
+    const after = (await c2.request('chat.history', { sessionKey: 'main' })).payload as {
+      messages: unknown[];
+    };
+    expect(after.messages).toHaveLength(1);
+    c2.close();
+    await kill(again.child, 'SIGTERM');
+  });
+});

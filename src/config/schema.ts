@@ -1,4 +1,6 @@
 import Type, { type Static, type TSchema } from 'typebox';
+import { SecretRefSchema } from './schema-secret.js';
+import { ToolsSchema } from './schema-tools.js';
 
 /**
  * The one schema of carapace.json. Types, validation, defaults and the generated JSON Schema for editors
@@ -10,16 +12,7 @@ import Type, { type Static, type TSchema } from 'typebox';
 const restart = { 'x-reload': 'restart' } as const;
 const closed = { additionalProperties: false } as const;
 
-/** A secret given inline, or (preferred) referenced from the environment or a file. */
-export const SecretRefSchema = Type.Union([
-  Type.String({ minLength: 1, 'x-secret': true }),
-  Type.Object(
-    { source: Type.Literal('env'), id: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }) },
-    closed,
-  ),
-  Type.Object({ source: Type.Literal('file'), path: Type.String({ minLength: 1 }) }, closed),
-]);
-export type SecretRef = Static<typeof SecretRefSchema>;
+export { type SecretRef, SecretRefSchema } from './schema-secret.js';
 
 export const GatewayAuthSchema = Type.Object(
   {
@@ -423,6 +416,7 @@ export const ConfigSchema = Type.Object(
     session: SessionSchema,
     messages: MessagesSchema,
     models: ModelsSchema,
+    tools: ToolsSchema,
   },
   closed,
 );

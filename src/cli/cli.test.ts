@@ -1,10 +1,11 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import * as gatewayModule from '../gateway/index.js';
 import { Gateway } from '../gateway/index.js';
 
 /** The CLI as a user runs it: a child process, from the TypeScript sources through tsx. */
@@ -158,6 +159,89 @@ describe('carapace config', { timeout: 120_000 }, () => {
     const good = await carapace(['config', 'validate'], dir);
     expect(good.code).toBe(0);
     expect(good.stdout).toContain('valid');
+  });
+});
+
+// Onboarding seeds the workspace through the gateway's public index; until src/gateway/index.ts exports
+// seedWorkspace these tests cannot run (and say so as skipped), see src/cli/README.md.
+const seedExported = 'seedWorkspace' in gatewayModule;
+
+describe.skipIf(!seedExported)('carapace onboard --non-interactive', { timeout: 120_000 }, () => {
+  it('writes the config, a 0600 token and a seeded workspace, then refuses to overwrite without --force', async () => {
+    const workspace = join(dir, 'ws');
+    const args = ['onboard', '--non-interactive', '--port', '18795', '--bind', 'loopback', '--auth', 'token'];
+    const first = await carapace([...args, '--workspace', workspace], dir);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+
+    const configFile = join(dir, 'carapace.json');
+    const config = JSON.parse(await readFile(configFile, 'utf8'));
+    expect(config).toMatchObject({ gateway: { port: 18795, bind: 'loopback', auth: { mode: 'token' } } });
+    expect(config.agents.defaults.workspace).toBe(workspace);
+    expect(await mode(configFile)).toBe(0o600);
+    const tokenFile = join(dir, 'credentials', 'gateway-token');
+    const token = (await readFile(tokenFile, 'utf8')).trim();
+    expect(token.length).toBeGreaterThanOrEqual(32);
+    expect(await mode(tokenFile)).toBe(0o600);
+    expect(await mode(join(dir, 'credentials'))).toBe(0o700);
+    expect((await readdir(workspace)).sort()).toEqual(
+      [
+        'AGENTS.md',
+        'HEARTBEAT.md',
+        'IDENTITY.md',
+        'MEMORY.md',
+        'SOUL.md',
+        'TOOLS.md',
+        'USER.md',
+        'memory',
+      ].sort(),
+    );
+    expect(first.stdout).toContain('carapace gateway run');
+    expect(first.stdout).toContain('http://127.0.0.1:18795/');
+    expect(first.stdout).toContain(tokenFile);
+    expect(first.stdout).not.toContain(token);
+
+    await writeFile(join(workspace, 'SOUL.md'), 'mine\n');
+    const again = await carapace([...args, '--port', '18796', '--workspace', workspace], dir);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('already exists');
+    expect(again.stderr).toContain('--force');
+    expect(JSON.parse(await readFile(configFile, 'utf8')).gateway.port).toBe(18795);
+
+    const forced = await carapace([...args, '--port', '18796', '--workspace', workspace, '--force'], dir);
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(await readFile(configFile, 'utf8')).gateway.port).toBe(18796);
+    expect(JSON.parse(await readFile(`${configFile}.bak`, 'utf8')).gateway.port).toBe(18795);
+    expect((await readFile(tokenFile, 'utf8')).trim()).toBe(token);
+    expect(await readFile(join(workspace, 'SOUL.md'), 'utf8')).toBe('mine\n');
+  });
+
+  it('stores a password in a 0600 file the config references, never in the config itself', async () => {
+    const secret = 'correct-horse-battery';
+    const res = await carapace(
+      ['onboard', '--non-interactive', '--auth', 'password', '--password', secret],
+      dir,
+    );
+    expect(res.code).toBe(0);
+    expect(res.stdout).not.toContain(secret);
+    const text = await readFile(join(dir, 'carapace.json'), 'utf8');
+    expect(text).not.toContain(secret);
+    const ref = JSON.parse(text).gateway.auth.password as { source: string; path: string };
+    expect(ref.source).toBe('file');
+    expect((await readFile(ref.path, 'utf8')).trim()).toBe(secret);
+    expect(await mode(ref.path)).toBe(0o600);
+  });
+});
+
+describe('carapace onboard (usage errors)', { timeout: 120_000 }, () => {
+  it('rejects missing or bad answers as usage errors (exit 2) before writing anything', async () => {
+    const noPassword = await carapace(['onboard', '--non-interactive', '--auth', 'password'], dir);
+    expect(noPassword.code).toBe(2);
+    expect(noPassword.stderr).toContain('--password');
+    const badBind = await carapace(['onboard', '--non-interactive', '--bind', 'moon'], dir);
+    expect(badBind.code).toBe(2);
+    expect(badBind.stderr).toContain("'moon' is not a bind address");
+    expect(await readdir(dir)).toEqual([]);
   });
 });
 

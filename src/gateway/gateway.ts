@@ -40,6 +40,7 @@ import { MethodRegistry } from './registry.js';
 import { RunService } from './runs/run-service.js';
 import { GatewayTransport } from './server.js';
 import { GatewaySessions } from './sessions.js';
+import { seedWorkspace } from './workspace-seed.js';
 import { buildHealth, buildStatus, GATEWAY_VERSION, presenceOf } from './views.js';
 
 /** How to start a gateway. Flags from the CLI become config overrides (the top layer). */
@@ -208,6 +209,11 @@ export class Gateway {
         });
       },
     });
+    // A new agent workspace gets starter files (an existing file is never touched).
+    for (const agent of this.sessions.agents()) {
+      const created = await seedWorkspace(agent.workspaceDir);
+      if (created.length > 0) this.logger.info({ agentId: agent.id, created }, 'workspace seeded');
+    }
     this.#scrubber.setSource(() => [this.secret, ...this.runs.modelSecrets()]);
     this.#registerMethods();
     this.transport = new GatewayTransport(

@@ -8,3 +8,4 @@ export { Gateway } from './gateway.js';
 export { IdempotencyStore } from './idempotency.js';
 export { runGateway } from './run.js';
 export { GATEWAY_VERSION } from './views.js';
+export { seedWorkspace, WORKSPACE_SEED_FILES } from './workspace-seed.js';

@@ -42,7 +42,6 @@ export interface OnboardResult {
 export async function applyOnboarding(paths: StatePaths, answers: OnboardAnswers): Promise<OnboardResult> {
   const existing = await checkExisting(paths, answers.force);
   const gatewayModule = await import('../../gateway/index.js');
-  const seedWorkspace = seedFunction(gatewayModule);
   await mkdir(paths.stateDir, { recursive: true, mode: 0o700 });
   await mkdir(paths.credentialsDir, { recursive: true, mode: 0o700 });
   await chmod(paths.credentialsDir, 0o700);
@@ -61,7 +60,7 @@ export async function applyOnboarding(paths: StatePaths, answers: OnboardAnswers
   const written = await writeConfigFile(paths, config, { baseHash: hashConfigText(existing ?? '') });
   let tokenCreated = false;
   if (answers.auth === 'token') tokenCreated = (await gatewayModule.ensureGatewayToken(paths)).generated;
-  const seeded = await seedWorkspace(answers.workspace);
+  const seeded = await gatewayModule.seedWorkspace(answers.workspace);
   return {
     configPath: paths.configPath,
     backupPath: written.backupPath,
@@ -71,18 +70,6 @@ export async function applyOnboarding(paths: StatePaths, answers: OnboardAnswers
     workspace: answers.workspace,
     seeded,
   };
-}
-
-// TODO(cli): import seedWorkspace directly once src/gateway/index.ts exports it.
-function seedFunction(gatewayModule: object): (dir: string) => Promise<string[]> {
-  const seed = (gatewayModule as { seedWorkspace?: (dir: string) => Promise<string[]> }).seedWorkspace;
-  if (!seed) {
-    throw new CarapaceError(
-      'NOT_AVAILABLE',
-      'workspace seeding is not available in this build (gateway/index.ts)',
-    );
-  }
-  return seed;
 }
 
 /** A path as a shell word: as is when safe, else in single quotes. */

@@ -105,6 +105,14 @@ async function fakeGateway(options: FakeOptions = {}): Promise<FakeGateway> {
             details: { code: 'CRON_JOB_NOT_FOUND', id: 'j9' },
           });
           return;
+        case 'emit': {
+          let seq = 1;
+          for (const event of ['agent', 'chat', 'agent']) {
+            send(ws, { type: 'event', event, payload: { n: seq }, seq: ++seq });
+          }
+          reply(true, { emitted: 3 });
+          return;
+        }
         case 'shutdown-now':
           ws.close(1012, 'restarting');
           return;
@@ -224,6 +232,25 @@ describe('gateway client', () => {
     expect(final).toEqual({ runId: 'r1', status: 'ok', summary: 'completed' });
     expect(acks).toEqual([{ runId: 'r1', status: 'accepted', acceptedAt: 1 }]);
     expect(await client.call('agent', { message: 'hi' })).toMatchObject({ status: 'accepted' });
+  });
+
+  it('subscribe delivers events (all, or by name) until unsubscribed', async () => {
+    const gw = await fakeGateway();
+    const client = await connect(gw.url);
+    const all: string[] = [];
+    const agent: unknown[] = [];
+    const stopAll = client.subscribe((e) => all.push(e.event));
+    const stopAgent = client.subscribe('agent', (e) => agent.push(e.payload));
+    expect(await client.call('emit')).toEqual({ emitted: 3 });
+    expect(all).toEqual(['agent', 'chat', 'agent']);
+    expect(agent).toEqual([{ n: 1 }, { n: 3 }]);
+    stopAgent();
+    await client.call('emit');
+    expect(agent).toHaveLength(2);
+    expect(all).toHaveLength(6);
+    stopAll();
+    await client.call('emit');
+    expect(all).toHaveLength(6);
   });
 
   it('turns a gateway error into a CarapaceError with the wire code and details', async () => {

@@ -42,12 +42,21 @@ export interface CallOptions {
   onAccepted?: (payload: unknown) => void;
 }
 
+/** Receives one event frame (`payload` as the gateway sent it). */
+export type EventListener = (event: EventFrame) => void;
+
 /** An authenticated connection to a gateway. One per CLI command. */
 export interface GatewayClient {
   readonly url: string;
   readonly hello: HelloOk;
   /** Call a method; resolves with the payload, rejects with a CarapaceError carrying the wire code/details. */
   call<T = unknown>(method: string, params?: unknown, options?: CallOptions): Promise<T>;
+  /**
+   * Listen to events after the handshake: every event, or only those named `event` (e.g. `agent`).
+   * Listeners run in arrival order and must not throw. Returns a function that stops listening.
+   */
+  subscribe(listener: EventListener): () => void;
+  subscribe(event: string, listener: EventListener): () => void;
   /** Close normally and wait (briefly) for the socket to go. */
   close(): Promise<void>;
 }
@@ -115,6 +124,7 @@ class Connection implements GatewayClient {
   #handshakeTimer: NodeJS.Timeout;
   #watchdog: NodeJS.Timeout | undefined;
   #lastFrameAt = Date.now();
+  #listeners = new Set<{ event: string | undefined; listener: EventListener }>();
 
   constructor(
     readonly url: string,
@@ -174,6 +184,17 @@ class Connection implements GatewayClient {
     });
   }
 
+  subscribe(eventOrListener: string | EventListener, maybeListener?: EventListener): () => void {
+    const entry =
+      typeof eventOrListener === 'string'
+        ? { event: eventOrListener, listener: maybeListener as EventListener }
+        : { event: undefined, listener: eventOrListener };
+    this.#listeners.add(entry);
+    return () => {
+      this.#listeners.delete(entry);
+    };
+  }
+
   async close(): Promise<void> {
     if (this.#ws.readyState === WebSocket.CLOSED) return;
     const force = setTimeout(() => this.#ws.terminate(), 1000);
@@ -210,7 +231,11 @@ class Connection implements GatewayClient {
       if (this.#state === 'connecting') this.#sendConnect();
       return;
     }
-    if (this.#state === 'ready') this.options.onEvent?.(frame);
+    if (this.#state !== 'ready') return;
+    this.options.onEvent?.(frame);
+    for (const { event, listener } of [...this.#listeners]) {
+      if (event === undefined || event === frame.event) listener(frame);
+    }
   }
 
   #sendConnect(): void {

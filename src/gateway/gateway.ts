@@ -1,6 +1,4 @@
 import { chmod, mkdir } from 'node:fs/promises';
-import { hostname } from 'node:os';
-import { join } from 'node:path';
 import {
   type Config,
   ConfigWatcher,
@@ -12,15 +10,12 @@ import {
 } from '../config/index.js';
 import {
   CloseCode,
-  GATEWAY_EVENTS,
-  type HelloOk,
   hasScope,
   MAX_BUFFERED_BYTES,
   MAX_PAYLOAD,
-  PROTOCOL_VERSION,
   type StateVersion,
 } from '../protocol/index.js';
-import { CarapaceError, type Clock, errnoCode, systemClock } from '../shared/index.js';
+import { CarapaceError, type Clock, errnoCode, newToken, systemClock } from '../shared/index.js';
 import { bindHost, type GatewaySecret, isLoopbackAddress, resolveGatewaySecret } from './auth.js';
 import type { Connection } from './connection.js';
 import { dispatchFrame } from './dispatch.js';
@@ -29,19 +24,15 @@ import { handleHandshakeFrame } from './handshake.js';
 import { IdempotencyStore } from './idempotency.js';
 import { GatewayLock } from './lock.js';
 import { createGatewayLogger, type Logger, SecretScrubber } from './logger.js';
-import { agentFinal, registerAgentMethods } from './methods/agent.js';
-import { registerConfigMethods } from './methods/config.js';
-import { registerCoreMethods } from './methods/core.js';
-import { registerLogMethods } from './methods/logs.js';
-import { registerSessionMethods } from './methods/sessions.js';
+import { registerAllMethods } from './methods/index.js';
 import { findPortHolder } from './port-holder.js';
 import { FailureLimiter } from './rate-limit.js';
 import { MethodRegistry } from './registry.js';
-import { RunService } from './runs/run-service.js';
+import type { RunService } from './runs/run-service.js';
 import { GatewayTransport } from './server.js';
-import { GatewaySessions } from './sessions.js';
-import { seedWorkspace } from './workspace-seed.js';
-import { buildHealth, buildStatus, GATEWAY_VERSION, presenceOf } from './views.js';
+import { createServices } from './services.js';
+import type { GatewaySessions } from './sessions.js';
+import { buildHealth, buildHello, buildStatus, presenceOf } from './views.js';
 
 /** How to start a gateway. Flags from the CLI become config overrides (the top layer). */
 export interface GatewayStartOptions {
@@ -178,44 +169,38 @@ export class Gateway {
       ...config.gateway.idempotency,
       clock: this.clock,
     });
-    this.sessions = new GatewaySessions({
+    const services = await createServices({
       config: () => this.config,
       paths,
       clock: this.clock,
-      onChange: (change) =>
-        this.broadcast('sessions.changed', {
-          sessionKey: change.sessionKey,
-          agentId: change.agentId,
-          sessionId: change.sessionId,
-          reason: change.kind,
-          ts: this.clock.now(),
-        }),
-      onRepair: (info) => this.logger.warn(info, 'transcript repaired after an unclean stop'),
-    });
-    this.runs = new RunService({
-      config: () => this.config,
       env: this.options.env,
-      sessions: this.sessions,
-      inboxPath: join(paths.stateDir, 'gateway', 'inbox.jsonl'),
-      clock: this.clock,
-      timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
-      broadcast: (event, payload) => this.broadcast(event, payload),
-      secrets: () => (this.secret ? [this.secret] : []),
       logger: this.logger,
-      onRecoveredFinal: (req, outcome) => {
-        void this.idempotency.finish('agent', req.runId, {
-          ok: true,
-          payload: agentFinal(req.runId, outcome),
-        });
-      },
+      idempotency: this.idempotency,
+      broadcast: (event, payload) => this.broadcast(event, payload),
+      secret: () => this.secret,
     });
-    // A new agent workspace gets starter files (an existing file is never touched).
-    for (const agent of this.sessions.agents()) {
-      const created = await seedWorkspace(agent.workspaceDir);
-      if (created.length > 0) this.logger.info({ agentId: agent.id, created }, 'workspace seeded');
-    }
+    this.sessions = services.sessions;
+    this.runs = services.runs;
     this.#scrubber.setSource(() => [this.secret, ...this.runs.modelSecrets()]);
-    this.#registerMethods();
+    registerAllMethods(this.registry, {
+      services,
+      clock: this.clock,
+      env: this.options.env,
+      loaded: () => this.#loaded,
+      reload: () => this.reloadConfig(),
+      health: () => this.health(),
+      status: () =>
+        buildStatus({
+          paths: this.paths,
+          startedAt: this.startedAt,
+          host: this.#host,
+          port: this.port,
+          connections: this.transport.connections.size,
+        }),
+      presence: () => this.presence(),
+      logFile: () => this.logFile,
+      flushLogs: () => this.logger.flush(),
+    });
     this.transport = new GatewayTransport(
       () => ({
         maxPayload: this.config.gateway.maxPayload ?? MAX_PAYLOAD,
@@ -227,12 +212,7 @@ export class Gateway {
       {
         onFrame: (conn, data) => this.#onFrame(conn, data),
         onOpen: (conn) =>
-          conn.event(
-            'connect.challenge',
-            { nonce: conn.id + Math.random().toString(36).slice(2), ts: Date.now() },
-            undefined,
-            true,
-          ),
+          conn.event('connect.challenge', { nonce: newToken(16), ts: Date.now() }, undefined, true),
         onClose: (conn) => this.#onClose(conn),
         onRefused: (reason, remote, origin) =>
           this.logger.warn({ reason, remote, origin }, 'connection refused'),
@@ -265,37 +245,6 @@ export class Gateway {
     }
   }
 
-  #registerMethods(): void {
-    registerCoreMethods(this.registry, {
-      health: () => this.health(),
-      status: () =>
-        buildStatus({
-          paths: this.paths,
-          startedAt: this.startedAt,
-          host: this.#host,
-          port: this.port,
-          connections: this.transport.connections.size,
-        }),
-      presence: () => this.presence(),
-    });
-    registerConfigMethods(this.registry, {
-      current: () => this.#loaded,
-      env: this.options.env,
-      reload: () => this.reloadConfig(),
-    });
-    registerLogMethods(this.registry, { logFile: () => this.logFile, flush: () => this.logger.flush() });
-    registerSessionMethods(this.registry, {
-      sessions: this.sessions,
-      abort: (key, opts) => this.runs.abort(key, opts),
-    });
-    registerAgentMethods(this.registry, {
-      config: () => this.config,
-      sessions: this.sessions,
-      runs: this.runs,
-      clock: this.clock,
-    });
-  }
-
   health() {
     return buildHealth({
       config: this.config,
@@ -312,34 +261,20 @@ export class Gateway {
     return out;
   }
 
-  #hello(conn: Connection, protocol: number): HelloOk {
-    return {
-      type: 'hello-ok',
-      protocol: Math.min(protocol, PROTOCOL_VERSION),
-      server: { version: GATEWAY_VERSION, connId: conn.id, host: hostname() },
-      features: { methods: this.registry.names(), events: [...GATEWAY_EVENTS] },
-      snapshot: {
-        presence: this.presence(),
-        health: this.health(),
-        stateVersion: { ...this.stateVersion },
-        uptimeMs: Math.round(performance.now() - this.#startedMono),
-        sessionDefaults: { mainKey: 'main', defaultAgentId: this.health().defaultAgentId },
-      },
-      auth: { role: conn.role, scopes: [...conn.scopes], method: conn.authMethod },
-      policy: {
-        maxPayload: this.config.gateway.maxPayload,
-        maxBufferedBytes: this.config.gateway.maxBufferedBytes,
-        tickIntervalMs: this.config.gateway.tickIntervalMs,
-      },
-    };
-  }
-
   #onFrame(conn: Connection, data: string): void {
     if (conn.phase === 'handshake') {
       handleHandshakeFrame(conn, data, {
         secret: () => ({ secret: this.#secret, generation: this.#secretGeneration }),
         limiter: this.#limiter,
-        hello: (c, p) => this.#hello(c, p),
+        hello: (c, p) =>
+          buildHello(c, p, {
+            methods: this.registry.names(),
+            presence: this.presence(),
+            health: this.health(),
+            stateVersion: this.stateVersion,
+            uptimeMs: Math.round(performance.now() - this.#startedMono),
+            gateway: this.config.gateway,
+          }),
         onAuthenticated: (c) => {
           this.logger.info(
             { connId: c.id, client: c.client?.id, mode: c.client?.mode, remote: c.remoteAddress },

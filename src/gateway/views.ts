@@ -1,6 +1,7 @@
+import { hostname } from 'node:os';
 import type { Config, StatePaths } from '../config/index.js';
-import type { HealthResult, PresenceEntry, StatusResult } from '../protocol/index.js';
-import { PROTOCOL_VERSION } from '../protocol/index.js';
+import type { HealthResult, HelloOk, PresenceEntry, StateVersion, StatusResult } from '../protocol/index.js';
+import { GATEWAY_EVENTS, PROTOCOL_VERSION } from '../protocol/index.js';
 import type { Connection } from './connection.js';
 import type { EventLoopHealth } from './event-loop.js';
 
@@ -90,5 +91,39 @@ export function buildStatus(input: {
     connections: input.connections,
     memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed },
     node: process.version,
+  };
+}
+
+/** The hello-ok payload for a connection that just authenticated. */
+export function buildHello(
+  conn: Connection,
+  protocol: number,
+  input: {
+    methods: string[];
+    presence: PresenceEntry[];
+    health: HealthResult;
+    stateVersion: StateVersion;
+    uptimeMs: number;
+    gateway: Config['gateway'];
+  },
+): HelloOk {
+  return {
+    type: 'hello-ok',
+    protocol: Math.min(protocol, PROTOCOL_VERSION),
+    server: { version: GATEWAY_VERSION, connId: conn.id, host: hostname() },
+    features: { methods: input.methods, events: [...GATEWAY_EVENTS] },
+    snapshot: {
+      presence: input.presence,
+      health: input.health,
+      stateVersion: { ...input.stateVersion },
+      uptimeMs: input.uptimeMs,
+      sessionDefaults: { mainKey: 'main', defaultAgentId: input.health.defaultAgentId },
+    },
+    auth: { role: conn.role, scopes: [...conn.scopes], method: conn.authMethod },
+    policy: {
+      maxPayload: input.gateway.maxPayload,
+      maxBufferedBytes: input.gateway.maxBufferedBytes,
+      tickIntervalMs: input.gateway.tickIntervalMs,
+    },
   };
 }

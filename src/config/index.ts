@@ -21,6 +21,7 @@ export { REDACTED, redactConfig, resolveSecret } from './redact.js';
 export type { ReloadPlan } from './reload.js';
 export { changedPaths, planReload } from './reload.js';
 export * from './schema.js';
+export * from './schema-channels.js';
 export * from './schema-tools.js';
 export type { ValidateResult } from './validate.js';
 export { DEFAULT_AGENT_ID, validateConfig } from './validate.js';

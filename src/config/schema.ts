@@ -1,4 +1,5 @@
 import Type, { type Static, type TSchema } from 'typebox';
+import { ChannelsSchema } from './schema-channels.js';
 import { SecretRefSchema } from './schema-secret.js';
 import { ToolsSchema } from './schema-tools.js';
 
@@ -59,6 +60,26 @@ export const GatewaySchema = Type.Object(
     maxPayload: Type.Integer({ minimum: 1024, default: 25 * 1024 * 1024, ...restart }),
     maxBufferedBytes: Type.Integer({ minimum: 1024, default: 50 * 1024 * 1024 }),
     maxConnectionsPerIp: Type.Integer({ minimum: 1, default: 256 }),
+    http: Type.Object(
+      {
+        endpoints: Type.Object(
+          {
+            chatCompletions: Type.Object(
+              {
+                enabled: Type.Boolean({
+                  default: false,
+                  description:
+                    "OpenAI-compatible POST /v1/chat/completions and GET /v1/models (Bearer: the gateway token); 'model' names an agent: 'carapace' or 'carapace/<agentId>'.",
+                }),
+              },
+              { ...closed, default: {} },
+            ),
+          },
+          { ...closed, default: {} },
+        ),
+      },
+      { ...closed, default: {} },
+    ),
     idempotency: Type.Object(
       {
         ttlMs: Type.Integer({ minimum: 1000, default: 24 * 60 * 60 * 1000 }),
@@ -417,6 +438,7 @@ export const ConfigSchema = Type.Object(
     messages: MessagesSchema,
     models: ModelsSchema,
     tools: ToolsSchema,
+    channels: ChannelsSchema,
   },
   closed,
 );

@@ -8,6 +8,7 @@ export * from './frames.js';
 export * from './methods.js';
 export * from './methods-agent.js';
 export * from './methods-core.js';
+export * from './methods-cron.js';
 export * from './methods-sessions.js';
 export * from './scopes.js';
 export type { ValidationIssue, Validator } from './validate.js';

@@ -31,6 +31,23 @@ import {
   SystemPresenceResultSchema,
 } from './methods-core.js';
 import {
+  CronAddParamsSchema,
+  CronJobSchema,
+  CronListParamsSchema,
+  CronListResultSchema,
+  CronRemoveParamsSchema,
+  CronRemoveResultSchema,
+  CronRunParamsSchema,
+  CronRunResultSchema,
+  CronRunsParamsSchema,
+  CronRunsResultSchema,
+  CronStatusParamsSchema,
+  CronStatusResultSchema,
+  CronUpdateParamsSchema,
+  WakeParamsSchema,
+  WakeResultSchema,
+} from './methods-cron.js';
+import {
   ChatHistoryParamsSchema,
   ChatHistoryResultSchema,
   ChatInjectParamsSchema,
@@ -117,6 +134,14 @@ export const METHOD_SPECS = {
     result: AgentIdentityResultSchema,
   },
   'models.list': { scope: 'operator.read', params: ModelsListParamsSchema, result: ModelsListResultSchema },
+  'cron.status': { scope: 'operator.read', params: CronStatusParamsSchema, result: CronStatusResultSchema },
+  'cron.list': { scope: 'operator.read', params: CronListParamsSchema, result: CronListResultSchema },
+  'cron.runs': { scope: 'operator.read', params: CronRunsParamsSchema, result: CronRunsResultSchema },
+  'cron.add': { scope: 'operator.admin', params: CronAddParamsSchema, result: CronJobSchema },
+  'cron.update': { scope: 'operator.admin', params: CronUpdateParamsSchema, result: CronJobSchema },
+  'cron.remove': { scope: 'operator.admin', params: CronRemoveParamsSchema, result: CronRemoveResultSchema },
+  'cron.run': { scope: 'operator.admin', params: CronRunParamsSchema, result: CronRunResultSchema },
+  wake: { scope: 'operator.write', params: WakeParamsSchema, result: WakeResultSchema },
 } as const satisfies Record<string, MethodSpec>;
 
 export type MethodName = keyof typeof METHOD_SPECS;

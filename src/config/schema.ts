@@ -1,5 +1,6 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { ChannelsSchema } from './schema-channels.js';
+import { CronSchema, HeartbeatSchema } from './schema-cron.js';
 import { SecretRefSchema } from './schema-secret.js';
 import { ToolsSchema } from './schema-tools.js';
 
@@ -438,6 +439,8 @@ export const ConfigSchema = Type.Object(
     messages: MessagesSchema,
     models: ModelsSchema,
     tools: ToolsSchema,
+    cron: CronSchema,
+    heartbeat: HeartbeatSchema,
     channels: ChannelsSchema,
   },
   closed,

@@ -1,4 +1,5 @@
 import { chmod, mkdir } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type Config,
   ConfigWatcher,
@@ -25,6 +26,7 @@ import { IdempotencyStore } from './idempotency.js';
 import { GatewayLock } from './lock.js';
 import { createGatewayLogger, type Logger, SecretScrubber } from './logger.js';
 import { registerAllMethods } from './methods/index.js';
+import { createOpenAiHandler } from './openai-http.js';
 import { findPortHolder } from './port-holder.js';
 import { FailureLimiter } from './rate-limit.js';
 import { MethodRegistry } from './registry.js';
@@ -71,6 +73,8 @@ export class Gateway {
   readonly #limiter: FailureLimiter;
   #watcher: ConfigWatcher | undefined;
   #overrides: Record<string, unknown> = {};
+  readonly #eventListeners = new Set<(event: string, payload: unknown) => void>();
+  readonly #httpRoutes: ((req: IncomingMessage, res: ServerResponse) => boolean)[] = [];
   // Assigned in start(); a Gateway is only handed out after start() finished.
   logger!: Logger;
   logFile = '';
@@ -181,6 +185,17 @@ export class Gateway {
     });
     this.sessions = services.sessions;
     this.runs = services.runs;
+    this.#httpRoutes.push(
+      createOpenAiHandler({
+        enabled: () => this.config.gateway.http.endpoints.chatCompletions.enabled,
+        secret: () => this.secret,
+        limiter: this.#limiter,
+        sessions: this.sessions,
+        runs: this.runs,
+        onEvent: (listener) => this.onEvent(listener),
+        clock: this.clock,
+      }),
+    );
     this.#scrubber.setSource(() => [this.secret, ...this.runs.modelSecrets()]);
     registerAllMethods(this.registry, {
       services,
@@ -217,7 +232,10 @@ export class Gateway {
         onRefused: (reason, remote, origin) =>
           this.logger.warn({ reason, remote, origin }, 'connection refused'),
       },
-      { readiness: () => this.#readiness },
+      {
+        readiness: () => this.#readiness,
+        extra: (req, res) => this.#httpRoutes.some((route) => route(req, res)),
+      },
     );
     await this.#listen(config.gateway.port);
     await this.#lock.update({ port: this.port, host: this.#host });
@@ -311,9 +329,16 @@ export class Gateway {
     this.broadcast('presence', { presence: this.presence() }, true);
   }
 
+  /** Listen to every event the gateway broadcasts (in-process subscribers: HTTP streams, channels). */
+  onEvent(listener: (event: string, payload: unknown) => void): () => void {
+    this.#eventListeners.add(listener);
+    return () => this.#eventListeners.delete(listener);
+  }
+
   /** Send an event to every authenticated connection (each with its own seq). */
   broadcast(event: string, payload: unknown, withStateVersion = false): void {
     const sv = withStateVersion ? { ...this.stateVersion } : undefined;
+    for (const listener of this.#eventListeners) listener(event, payload);
     // Liveness events go to every client; everything else needs at least read scope.
     const open = event === 'tick' || event === 'shutdown';
     for (const conn of this.transport.connections.values()) {

@@ -5,7 +5,7 @@ export interface TurnRequest {
   v: 1;
   /** The idempotency key of the request that brought it. */
   runId: string;
-  method: 'agent' | 'chat.send';
+  method: 'agent' | 'chat.send' | 'openai' | 'channel' | 'cron';
   sessionKey: string;
   agentId: string;
   message: string;

@@ -101,14 +101,12 @@ describe('OpenAI-compatible HTTP', () => {
     const text = await res.text();
     const events = text.split('\n\n').filter(Boolean);
     expect(events.at(-1)).toBe('data: [DONE]');
-    const chunks = events
-      .slice(0, -1)
-      .map(
-        (e) =>
-          JSON.parse(e.slice(6)) as {
-            choices: { delta: { content?: string }; finish_reason: string | null }[];
-          },
-      );
+    const chunks = events.slice(0, -1).map(
+      (e) =>
+        JSON.parse(e.slice(6)) as {
+          choices: { delta: { content?: string }; finish_reason: string | null }[];
+        },
+    );
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('streamed');
     expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe('stop');
   });

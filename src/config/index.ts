@@ -22,6 +22,7 @@ export type { ReloadPlan } from './reload.js';
 export { changedPaths, planReload } from './reload.js';
 export * from './schema.js';
 export * from './schema-channels.js';
+export * from './schema-cron.js';
 export * from './schema-tools.js';
 export type { ValidateResult } from './validate.js';
 export { DEFAULT_AGENT_ID, validateConfig } from './validate.js';

@@ -1,0 +1,82 @@
+import Type, { type Static } from 'typebox';
+
+const closed = { additionalProperties: false } as const;
+
+/** A duration such as `30m`, `2h`, `1d`, `45s` or `500ms`; `0m` turns a heartbeat off. */
+const durationOptions = {
+  pattern: '^[0-9]+(ms|s|m|h|d)$',
+  description: "A duration: a whole number and a unit (ms, s, m, h, d), e.g. '30m'. '0m' turns it off.",
+} as const;
+const DurationText = Type.String(durationOptions);
+
+/** `cron`: the job scheduler (jobs live in <stateDir>/cron/jobs.json, not here). */
+export const CronSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true, description: 'Run scheduled jobs. Off: jobs stay stored.' }),
+    maxConcurrentRuns: Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      default: 1,
+      description: 'Jobs that may run at the same time; due jobs beyond this wait their turn.',
+    }),
+    runLogMaxEntries: Type.Integer({
+      minimum: 10,
+      maximum: 100_000,
+      default: 500,
+      description: 'Lines kept per job in cron/runs/<jobId>.jsonl (older lines are dropped).',
+    }),
+  },
+  { ...closed, default: {} },
+);
+export type CronConfig = Static<typeof CronSchema>;
+
+/** Hours of the day when periodic heartbeats may run (a wake or a cron event still runs outside). */
+export const ActiveHoursSchema = Type.Object(
+  {
+    start: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: "'HH:MM', e.g. '08:00'." }),
+    end: Type.String({
+      pattern: '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$',
+      description: "'HH:MM', e.g. '22:00'; before start means overnight.",
+    }),
+    timezone: Type.Optional(Type.String({ minLength: 1, description: 'IANA zone; default: the host’s.' })),
+  },
+  closed,
+);
+export type ActiveHours = Static<typeof ActiveHoursSchema>;
+
+/** One agent's heartbeat settings; absent fields fall back to the top-level `heartbeat` ones. */
+export const HeartbeatAgentSchema = Type.Object(
+  {
+    every: Type.Optional(DurationText),
+    activeHours: Type.Optional(ActiveHoursSchema),
+    prompt: Type.Optional(Type.String({ minLength: 1, maxLength: 10_000 })),
+  },
+  closed,
+);
+export type HeartbeatAgentConfig = Static<typeof HeartbeatAgentSchema>;
+
+/**
+ * `heartbeat`: a periodic turn in each agent's main session that follows HEARTBEAT.md and picks up queued
+ * system events. While HEARTBEAT.md holds only comments and headings and nothing is queued, it is skipped.
+ */
+export const HeartbeatSchema = Type.Object(
+  {
+    every: Type.String({ ...durationOptions, default: '30m' }),
+    activeHours: Type.Optional(ActiveHoursSchema),
+    prompt: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 10_000, description: 'The heartbeat turn’s message.' }),
+    ),
+    agents: Type.Unsafe<Record<string, HeartbeatAgentConfig>>(
+      Type.Object(
+        {},
+        {
+          additionalProperties: HeartbeatAgentSchema,
+          default: {},
+          description: 'Per-agent overrides by agent id.',
+        },
+      ),
+    ),
+  },
+  { ...closed, default: {} },
+);
+export type HeartbeatConfig = Static<typeof HeartbeatSchema>;

@@ -43,6 +43,8 @@ export function createProgram(ctx: CliContext, setExit: (code: number) => void):
     .version(ctx.version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .exitOverride()
+    // Options belong to the command they follow, so `agent context --json` is context's --json, not agent's.
+    .enablePositionalOptions()
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) });
@@ -93,6 +95,10 @@ export function createProgram(ctx: CliContext, setExit: (code: number) => void):
 
   addConfigCommands(program, ctx, done);
   addOnboardCommand(program, ctx, done);
+  addRouteCommand(program, ctx, done);
+  addSessionsCommands(program, ctx, done);
+  addAgentCommands(program, ctx, done);
+  addUsageCommand(program, ctx, done);
   return program;
 }
 
@@ -146,6 +152,106 @@ function addOnboardCommand(
     .option('--state-dir <dir>', 'state directory (default: CARAPACE_STATE_DIR or ~/.carapace)')
     .option('--force', 'replace an existing config (the old one is kept as carapace.json.bak)')
     .action(async (opts) => done(await (await import('./commands/onboard.js')).onboard(ctx, opts)));
+}
+
+type Done = (code: number | undefined) => void;
+
+function addRouteCommand(program: Command, ctx: CliContext, done: Done): void {
+  stateOptions(
+    program
+      .command('route')
+      .description(
+        'show which agent and session a message would get, and which rule decided (no gateway needed)',
+      )
+      .requiredOption('--channel <channel>', 'channel the message arrives on, e.g. telegram')
+      .option('--account <id>', 'channel account id')
+      .option('--peer <kind:id>', 'who it comes from: dm:<id>, group:<id> or channel:<id>')
+      .option('--guild <id>', 'guild (Discord server) id')
+      .option('--team <id>', 'team (Slack workspace) id')
+      .option('--thread <id>', 'thread id')
+      .option('--json', 'print the route as JSON'),
+  ).action(async (opts) => done(await (await import('./commands/route.js')).route(ctx, opts)));
+}
+
+function addSessionsCommands(program: Command, ctx: CliContext, done: Done): void {
+  const sessions = program.command('sessions').description('list, read, reset and delete sessions');
+  const load = () => import('./commands/sessions.js');
+  connectionOptions(
+    sessions
+      .command('list')
+      .description('sessions, newest first: key, agent, last update, messages, tokens')
+      .option('--agent <id>', 'only this agent')
+      .option('--limit <n>', 'show at most this many (default 100)', parsePositiveInt)
+      .option('--active <minutes>', 'only sessions updated in the last N minutes', parsePositiveInt)
+      .option('--search <text>', 'only keys or labels containing this text')
+      .option('--json', 'print JSON'),
+  ).action(async (opts) => done(await (await load()).sessionsList(ctx, opts)));
+  connectionOptions(
+    sessions
+      .command('show')
+      .description("a session's newest messages")
+      .argument('<key>', "session key, e.g. agent:main:main (or 'main')")
+      .option('--limit <n>', 'messages to show (default 20, at most 1000)', parsePositiveInt)
+      .option('--json', 'print the chat.history page as JSON'),
+  ).action(async (key, opts) => done(await (await load()).sessionsShow(ctx, key, opts)));
+  connectionOptions(
+    sessions
+      .command('reset')
+      .description('start a fresh session for a key (the old transcript is kept)')
+      .argument('<key>', 'session key')
+      .option('--json', 'print JSON'),
+  ).action(async (key, opts) => done(await (await load()).sessionsReset(ctx, key, opts)));
+  connectionOptions(
+    sessions
+      .command('delete')
+      .description('forget a session key (its transcript is archived, not erased)')
+      .argument('<key>', 'session key')
+      .option('-y, --yes', 'do not ask for confirmation')
+      .option('--json', 'print JSON'),
+  ).action(async (key, opts) => done(await (await load()).sessionsDelete(ctx, key, opts)));
+}
+
+function addAgentCommands(program: Command, ctx: CliContext, done: Done): void {
+  const agent = connectionOptions(
+    program
+      .command('agent')
+      .description('run one agent turn through the gateway and stream the reply')
+      .enablePositionalOptions()
+      .option('-m, --message <text>', 'the message to send (required)')
+      .option('--agent <id>', 'agent to run (default: the default agent)')
+      .option('--session <key>', "session key (default: the agent's main session)")
+      .addOption(
+        new Option('--thinking <level>', 'thinking level').choices([
+          'off',
+          'minimal',
+          'low',
+          'medium',
+          'high',
+        ]),
+      )
+      .option('--timeout <seconds>', 'stop the run after this many seconds', parsePositiveInt)
+      .option('--json', 'print only the final result as JSON (no streaming)'),
+  ).action(async (opts) => done(await (await import('./commands/agent.js')).agentRun(ctx, opts)));
+  stateOptions(
+    agent
+      .command('context')
+      .description('show what goes into the system prompt and how big each part is (no gateway needed)')
+      .option('--agent <id>', 'agent (default: the default agent)')
+      .option('--session <key>', "session key (default: the agent's main session)")
+      .option('--json', 'print the full report (with the prompt) as JSON')
+      .option('--print', 'print the whole system prompt'),
+  ).action(async (opts) => done(await (await import('./commands/agent-context.js')).agentContext(ctx, opts)));
+}
+
+function addUsageCommand(program: Command, ctx: CliContext, done: Done): void {
+  connectionOptions(
+    program
+      .command('usage')
+      .description('token totals per session and overall')
+      .option('--agent <id>', 'only this agent')
+      .option('--session <key>', 'only this session')
+      .option('--json', 'print JSON'),
+  ).action(async (opts) => done(await (await import('./commands/usage.js')).usage(ctx, opts)));
 }
 
 /**

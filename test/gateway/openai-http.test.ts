@@ -45,7 +45,10 @@ describe('OpenAI-compatible HTTP', () => {
 
   it('refuses a missing or wrong bearer token with 401', async () => {
     const { base } = await setup();
-    for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: 'Basic abc' }]) {
+    for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: 'Basic abc' }] as Record<
+      string,
+      string
+    >[]) {
       const res = await fetch(`${base}/v1/models`, { headers });
       expect(res.status).toBe(401);
       expect(await res.json()).toEqual({ error: { message: 'Unauthorized', type: 'unauthorized' } });

@@ -64,9 +64,12 @@ export function toAgentMessage(entry: MessageEntry): AgentMessage {
 
 /**
  * The model context from a transcript: after the last compaction, its summary then the kept messages;
- * otherwise every message.
+ * otherwise every message. `ids[i]` is the transcript entry of `messages[i]` (undefined for the summary).
  */
-export function contextFromTranscript(entries: readonly TranscriptEntry[]): AgentMessage[] {
+export function contextWithIds(entries: readonly TranscriptEntry[]): {
+  messages: AgentMessage[];
+  ids: (string | undefined)[];
+} {
   let start = 0;
   let summary: { text: string; ts: number } | undefined;
   for (let i = entries.length - 1; i >= 0; i--) {
@@ -77,16 +80,27 @@ export function contextFromTranscript(entries: readonly TranscriptEntry[]): Agen
     start = kept >= 0 ? kept : i + 1;
     break;
   }
-  const out: AgentMessage[] = [];
+  const messages: AgentMessage[] = [];
+  const ids: (string | undefined)[] = [];
   if (summary) {
-    out.push({
+    messages.push({
       role: 'user',
       content: `The conversation so far was compacted. Summary of the earlier part:\n\n${summary.text}`,
       timestamp: summary.ts,
     });
+    ids.push(undefined);
   }
-  for (const e of entries.slice(start)) if (e.type === 'message') out.push(toAgentMessage(e));
-  return out;
+  for (const e of entries.slice(start)) {
+    if (e.type !== 'message') continue;
+    messages.push(toAgentMessage(e));
+    ids.push(e.id);
+  }
+  return { messages, ids };
+}
+
+/** The model context from a transcript (see contextWithIds). */
+export function contextFromTranscript(entries: readonly TranscriptEntry[]): AgentMessage[] {
+  return contextWithIds(entries).messages;
 }
 
 /** An agent loop message as transcript fields, tagged with the run it belongs to. */

@@ -1,48 +1,12 @@
-import { readFile } from 'node:fs/promises';
-import {
-  type AgentMessage,
-  type AgentRunResult,
-  type AgentUserMessage,
-  assembleContext,
-  parseChatCommand,
-  runAgent,
-  userMessage,
-} from '../../agent/index.js';
-import type { Config, ThinkingLevel } from '../../config/index.js';
-import {
-  agentModelChain,
-  emptyCost,
-  emptyUsage,
-  type ModelRuntime,
-  resolveModel,
-} from '../../models/index.js';
-import type { LaneJob, MessageEntry, SessionStore } from '../../sessions/index.js';
-import { type Clock, errorMessage, isCarapaceError } from '../../shared/index.js';
-import type { GatewaySessions } from '../sessions.js';
-import { contextFromTranscript, toTranscriptFields } from './convert.js';
-import { type Broadcast, RunEvents } from './run-events.js';
+import { parseChatCommand, userMessage } from '../../agent/index.js';
+import { agentModelChain, emptyCost, emptyUsage, resolveModel } from '../../models/index.js';
+import type { LaneJob, MessageEntry } from '../../sessions/index.js';
+import { errorMessage } from '../../shared/index.js';
+import { contextWithIds } from './convert.js';
+import { RunEvents } from './run-events.js';
+import { runModelTurn } from './turn-model.js';
+import { localReply, type TurnDeps } from './turn-shared.js';
 import type { TurnRequest, TurnResult } from './types.js';
-
-/** What a turn needs from the gateway. */
-export interface TurnDeps {
-  config(): Config;
-  sessions: GatewaySessions;
-  models(agentId: string): ModelRuntime;
-  broadcast: Broadcast;
-  /** Extra strings to scrub from tool results (the gateway secret …). */
-  secrets(): string[];
-  clock: Clock;
-  timeZone: string;
-  /** Per-session settings chat commands change (`/think`). */
-  thinking: Map<string, ThinkingLevel>;
-}
-
-function statusOf(stopReason: string): TurnResult['status'] {
-  if (stopReason === 'aborted') return 'aborted';
-  if (stopReason === 'timeout') return 'timeout';
-  if (stopReason === 'error') return 'error';
-  return 'ok';
-}
 
 /** The final assistant reply recorded for `runId`, if the transcript already has one (a crash replay). */
 function recordedReply(entries: readonly { type: string }[], runId: string): MessageEntry | undefined {
@@ -66,60 +30,6 @@ function textOf(entry: MessageEntry): string {
   return typeof entry.content === 'string'
     ? entry.content
     : entry.content.map((p) => String(p.text ?? '')).join('');
-}
-
-/** A reply the gateway gives itself (a chat command, a configuration problem), recorded like a model's. */
-async function localReply(
-  job: LaneJob<TurnRequest>,
-  store: SessionStore,
-  events: RunEvents,
-  base: Pick<TurnResult, 'runId' | 'sessionKey' | 'agentId' | 'sessionId' | 'startedAt'>,
-  text: string,
-  error?: { kind: string; message: string },
-): Promise<TurnResult> {
-  const now = Date.now();
-  const stopReason = error ? 'error' : 'stop';
-  await store.appendMessage(
-    job.sessionKey,
-    {
-      role: 'assistant',
-      content: text,
-      stopReason,
-      runId: base.runId,
-      ...(error ? { errorMessage: error.message } : {}),
-    },
-    { durable: true },
-  );
-  if (error) {
-    events.lifecycle({
-      phase: 'error',
-      startedAt: base.startedAt,
-      endedAt: now,
-      stopReason,
-      error: error.message,
-      errorKind: error.kind,
-    });
-  } else {
-    events.agent({ ts: now, stream: 'assistant', data: { text, delta: text } });
-    events.lifecycle({ phase: 'end', startedAt: base.startedAt, endedAt: now, aborted: false, stopReason });
-  }
-  const result: TurnResult = {
-    ...base,
-    status: error ? 'error' : 'ok',
-    stopReason,
-    text,
-    usage: emptyUsage(),
-    cost: emptyCost(),
-    endedAt: now,
-  };
-  if (error) result.error = error;
-  events.end({
-    stopReason,
-    text,
-    usage: result.usage,
-    ...(error ? { error: { kind: 'internal', message: error.message } } : {}),
-  });
-  return result;
 }
 
 /**
@@ -243,84 +153,29 @@ export async function runTurn(job: LaneJob<TurnRequest>, deps: TurnDeps): Promis
   const seen = new Set(
     current.entries.flatMap((e) => (e.type === 'message' && e.role === 'user' && e.runId ? [e.runId] : [])),
   );
-  const context: AgentMessage[] = contextFromTranscript(current.entries);
+  const { messages: context, ids } = contextWithIds(current.entries);
   for (const m of job.messages) {
     if (seen.has(m.runId)) continue; // recorded before a crash: already in the context
     const text = m === first ? message : m.message;
-    await store.appendMessage(sessionKey, { role: 'user', content: text, runId: m.runId }, { durable: true });
+    const recordedEntry = await store.appendMessage(
+      sessionKey,
+      { role: 'user', content: text, runId: m.runId },
+      { durable: true },
+    );
     context.push(userMessage(text, m.acceptedAt));
+    ids.push(recordedEntry.id);
   }
-
-  const chain = agentModelChain(config, agentId);
-  const model = entry.model ?? chain.model;
-  try {
-    resolveModel(config.models, model);
-  } catch (err) {
-    if (!isCarapaceError(err)) throw err;
-    return localReply(job, store, events, base(), err.message, { kind: 'config', message: err.message });
-  }
-
-  const defaults = config.agents.defaults;
-  const report = await assembleContext({
-    workspaceDir: agent.workspaceDir,
-    readFile: (p) => readFile(p, 'utf8'),
-    session: { main: sessionKey.endsWith(':main'), heartbeat: false },
-    fileMaxChars: defaults.context.fileMaxChars,
-    totalMaxChars: defaults.context.totalMaxChars,
-    identity: { agentId, name: agent.name },
-    tools: [],
-    now: deps.clock.now(),
-    timeZone: deps.timeZone,
-    runtime: { model: model!, node: process.version, os: process.platform },
-    ...(first.extraSystemPrompt ? { extraSystemPrompt: first.extraSystemPrompt } : {}),
+  return runModelTurn({
+    job,
+    deps,
+    config,
+    agent,
+    store,
+    entry,
+    events,
+    base: base(),
+    context,
+    ids,
+    command,
   });
-
-  const runtime = deps.models(agentId);
-  const steeredIds = new Map<AgentUserMessage, string>();
-  const timeoutMs = first.timeoutMs ?? defaults.timeoutSeconds * 1000;
-  const thinking = (deps.thinking.get(sessionKey) ?? first.thinking) as ThinkingLevel | undefined;
-  const run = runAgent({
-    runId,
-    sessionKey,
-    agentId,
-    messages: context,
-    tools: [],
-    stream: runtime,
-    model: model!,
-    fallbacks: entry.model ? [] : chain.fallbacks,
-    ...(thinking ? { thinking } : {}),
-    system: report.systemPrompt,
-    signal: job.signal,
-    maxToolRounds: defaults.maxToolRounds,
-    runTimeoutMs: timeoutMs,
-    idleTimeoutMs: defaults.idleTimeoutSeconds * 1000,
-    toolResultMaxChars: defaults.toolResultMaxChars,
-    secrets: () => [...runtime.knownSecrets(), ...deps.secrets()],
-    takeSteered: () =>
-      job.takeSteered().map((r) => {
-        const m = userMessage(r.message, r.acceptedAt);
-        steeredIds.set(m, r.runId);
-        return m;
-      }),
-  });
-  for await (const ev of run) events.agent(ev);
-  const result: AgentRunResult = await run.result;
-  for (const m of result.newMessages) {
-    const id = (m.role === 'user' && steeredIds.get(m)) || runId;
-    await store.appendMessage(sessionKey, toTranscriptFields(m, id));
-  }
-  events.end(result);
-  const out: TurnResult = {
-    ...base(),
-    status: statusOf(result.stopReason),
-    stopReason: result.stopReason,
-    text: result.text,
-    usage: result.usage,
-    cost: result.cost,
-    endedAt: result.endedAt,
-  };
-  if (result.model) out.model = result.model;
-  if (result.provider) out.provider = result.provider;
-  if (result.error) out.error = result.error;
-  return out;
 }

@@ -34,6 +34,7 @@ import type { RunService } from './runs/run-service.js';
 import { GatewayTransport } from './server.js';
 import { createServices } from './services.js';
 import type { GatewaySessions } from './sessions.js';
+import { createStaticHandler, findWebRoot } from './static.js';
 import { buildHealth, buildHello, buildStatus, presenceOf } from './views.js';
 
 /** How to start a gateway. Flags from the CLI become config overrides (the top layer). */
@@ -195,6 +196,8 @@ export class Gateway {
         onEvent: (listener) => this.onEvent(listener),
         clock: this.clock,
       }),
+      // WebChat / Control UI (web/dist) at `/`, after the API routes.
+      createStaticHandler(findWebRoot(import.meta.url) ?? `${paths.stateDir}/web`),
     );
     this.#scrubber.setSource(() => [this.secret, ...this.runs.modelSecrets()]);
     registerAllMethods(this.registry, {

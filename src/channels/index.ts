@@ -1,0 +1,43 @@
+/**
+ * channels: messaging platforms. The adapter contract, the inbound pipeline (dedupe, DM pairing, group
+ * policy, routing, the sink port), durable outbound delivery (chunking, retry, receipts), Telegram over
+ * grammY and an in-memory adapter. `ChannelManager` is the one entry point the gateway wires. See README.md.
+ */
+export type { AccountStats } from './account.js';
+export { chunkText } from './chunk.js';
+export type {
+  AccountStatus,
+  AdapterHost,
+  ChannelAdapter,
+  ChannelCapabilities,
+  ChannelLogger,
+  ChannelPolicy,
+  OutboundMessage,
+  SendOutcome,
+  SentMessage,
+} from './contract.js';
+export { channelSendError, sendOutcomeOf } from './contract.js';
+export type { RetryPolicy } from './delivery.js';
+export { DEFAULT_RETRY } from './delivery.js';
+export type {
+  AccountStatusView,
+  ChannelManagerOptions,
+  ChannelSendRequest,
+  ChannelSendResult,
+  ChannelsStatus,
+  PairingApproveResult,
+  PairingListEntry,
+} from './manager.js';
+export { ChannelManager } from './manager.js';
+export type { MemoryAdapterOptions, MemoryFailure, MemoryInbound, MemoryMessage } from './memory.js';
+export { MemoryChannelAdapter } from './memory.js';
+export {
+  MAX_PENDING_PER_ACCOUNT,
+  normalizePairingCode,
+  PAIRING_ALPHABET,
+  PAIRING_CODE_LENGTH,
+  PAIRING_REPLY_WINDOW_MS,
+  PAIRING_TTL_MS,
+} from './pairing.js';
+export type { EmitFn, InboundSink, SleepFn } from './ports.js';
+export { markdownToTelegramHtml } from './telegram/format.js';

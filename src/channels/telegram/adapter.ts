@@ -1,0 +1,305 @@
+import { type RunnerHandle, run } from '@grammyjs/runner';
+import { type ApiClientOptions, Bot, GrammyError } from 'grammy';
+import type { SecretRef, TelegramAccount, TelegramConfig } from '../../config/index.js';
+import { type Clock, errorMessage, isCarapaceError } from '../../shared/index.js';
+import type {
+  AccountStatus,
+  AdapterHost,
+  ChannelAdapter,
+  ChannelCapabilities,
+  ChannelPolicy,
+  OutboundMessage,
+  SentMessage,
+} from '../contract.js';
+import { channelSendError } from '../contract.js';
+import type { SleepFn } from '../ports.js';
+import { describeError, isParseError, toSendError } from './errors.js';
+import { markdownToTelegramHtml } from './format.js';
+import { normalizeMessage } from './normalize.js';
+
+export interface TelegramAdapterOptions {
+  /** The `channels.telegram` section, read on every use so edits apply. */
+  config(): TelegramConfig;
+  /** Resolves a bot token reference; the token is never logged. */
+  resolveToken(ref: SecretRef): Promise<string>;
+  clock: Clock;
+  sleep: SleepFn;
+  /** A fetch for the Bot API (default: grammY's). */
+  fetch?: typeof fetch;
+  /** Long-polling timeout of getUpdates in seconds (default 30). */
+  pollTimeoutSeconds?: number;
+}
+
+interface Account {
+  id: string;
+  fingerprint: string;
+  abort: AbortController;
+  bot?: Bot;
+  runner?: RunnerHandle;
+  status: AccountStatus;
+}
+
+const MAX_INIT_BACKOFF_MS = 5 * 60_000;
+
+/** What identifies an account's connection: a change restarts it. */
+function fingerprint(cfg: TelegramAccount): string {
+  return JSON.stringify([cfg.botToken, cfg.apiRoot ?? '']);
+}
+
+/**
+ * Telegram over grammY: long polling with @grammyjs/runner, one bot per account. DMs are private chats,
+ * groups and supergroups are groups (forum topics are threads). Outbound text is rendered as Telegram
+ * HTML; if Telegram cannot parse it, the chunk is sent again as plain text (nothing was shown the first
+ * time). The bot token is only ever handed to grammY, never logged or put in an error message.
+ */
+export class TelegramAdapter implements ChannelAdapter {
+  readonly channel = 'telegram';
+  readonly capabilities: ChannelCapabilities = {
+    // Telegram allows 4096 characters after entity parsing; Markdown markers only shrink, so 4000 of
+    // source text leaves room for the fences the chunker adds.
+    textLimit: 4000,
+    format: 'html',
+    typing: true,
+    reactions: true,
+    replyThreading: true,
+  };
+  readonly #accounts = new Map<string, Account>();
+  readonly #loggedOut = new Map<string, string>();
+  #host: AdapterHost | undefined;
+
+  constructor(private readonly options: TelegramAdapterOptions) {}
+
+  #configured(): Record<string, TelegramAccount> {
+    const cfg = this.options.config();
+    return cfg.enabled ? cfg.accounts : {};
+  }
+
+  accountIds(): string[] {
+    return Object.entries(this.#configured())
+      .filter(([, a]) => a.enabled)
+      .map(([id]) => id);
+  }
+
+  policy(accountId: string): ChannelPolicy | undefined {
+    const a = this.#configured()[accountId];
+    if (!a?.enabled) return undefined;
+    return {
+      dmPolicy: a.dmPolicy,
+      allowFrom: a.allowFrom,
+      groups: a.groups,
+      mentionPatterns: a.mentionPatterns,
+      historyLimit: a.historyLimit,
+      ackReaction: a.ackReaction,
+    };
+  }
+
+  selfIds(accountId: string): readonly string[] {
+    const bot = this.#accounts.get(accountId)?.bot;
+    return bot?.isInited() ? [String(bot.botInfo.id)] : [];
+  }
+
+  async start(host: AdapterHost): Promise<void> {
+    this.#host = host;
+    await this.reload();
+  }
+
+  async reload(): Promise<void> {
+    if (!this.#host) return;
+    const wanted = this.#configured();
+    for (const [id, acc] of this.#accounts) {
+      const cfg = wanted[id];
+      if (!cfg?.enabled || fingerprint(cfg) !== acc.fingerprint) await this.#stopAccount(id);
+    }
+    for (const [id, cfg] of Object.entries(wanted)) {
+      if (!cfg.enabled || this.#accounts.has(id)) continue;
+      if (this.#loggedOut.get(id) === fingerprint(cfg)) continue;
+      this.#loggedOut.delete(id);
+      this.#launch(id, cfg);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.#accounts.keys()].map((id) => this.#stopAccount(id)));
+    this.#host = undefined;
+  }
+
+  async logout(accountId: string): Promise<{ cleared: boolean }> {
+    const cfg = this.#configured()[accountId];
+    await this.#stopAccount(accountId);
+    if (cfg) this.#loggedOut.set(accountId, fingerprint(cfg));
+    // The token lives in config; there is no platform session to erase.
+    return { cleared: false };
+  }
+
+  status(): AccountStatus[] {
+    const all = this.options.config().accounts;
+    return Object.entries(all).map(([id, cfg]) => {
+      const running = this.#accounts.get(id);
+      if (running) return { ...running.status };
+      const s: AccountStatus = {
+        channel: this.channel,
+        accountId: id,
+        enabled: this.options.config().enabled && cfg.enabled,
+        configured: true,
+        running: false,
+        connected: false,
+      };
+      if (this.#loggedOut.has(id)) s.loggedOut = true;
+      return s;
+    });
+  }
+
+  async send(accountId: string, message: OutboundMessage): Promise<SentMessage> {
+    const bot = this.#bot(accountId);
+    const other: Record<string, unknown> = {};
+    if (message.replyTo !== undefined) {
+      other.reply_parameters = { message_id: Number(message.replyTo), allow_sending_without_reply: true };
+    }
+    if (message.threadId !== undefined) other.message_thread_id = Number(message.threadId);
+    const html = markdownToTelegramHtml(message.text);
+    try {
+      let sent: { message_id: number };
+      try {
+        sent = await bot.api.sendMessage(message.to, html, { ...other, parse_mode: 'HTML' });
+      } catch (err) {
+        if (!isParseError(err)) throw err;
+        sent = await bot.api.sendMessage(message.to, message.text, other);
+      }
+      return { messageId: String(sent.message_id) };
+    } catch (err) {
+      throw toSendError(err, 'sendMessage');
+    }
+  }
+
+  async typing(accountId: string, to: string): Promise<void> {
+    await this.#bot(accountId).api.sendChatAction(to, 'typing');
+  }
+
+  async react(accountId: string, to: string, messageId: string, emoji: string): Promise<void> {
+    await this.#bot(accountId).api.setMessageReaction(to, Number(messageId), [
+      { type: 'emoji', emoji } as never,
+    ]);
+  }
+
+  #bot(accountId: string): Bot {
+    const bot = this.#accounts.get(accountId)?.bot;
+    if (!bot) throw channelSendError('retry', `telegram account '${accountId}' is not running`);
+    return bot;
+  }
+
+  #launch(id: string, cfg: TelegramAccount): void {
+    const acc: Account = {
+      id,
+      fingerprint: fingerprint(cfg),
+      abort: new AbortController(),
+      status: {
+        channel: this.channel,
+        accountId: id,
+        enabled: true,
+        configured: true,
+        running: true,
+        connected: false,
+        lastStartAt: this.options.clock.now(),
+      },
+    };
+    this.#accounts.set(id, acc);
+    this.#connect(acc, cfg).catch((err) => this.#fail(acc, errorMessage(err)));
+  }
+
+  /** Resolve the token, create the bot, wait for getMe (with backoff), then poll. */
+  async #connect(acc: Account, cfg: TelegramAccount): Promise<void> {
+    let token: string;
+    try {
+      token = await this.options.resolveToken(cfg.botToken);
+    } catch (err) {
+      this.#fail(acc, `bot token: ${isCarapaceError(err) ? err.message : 'cannot be resolved'}`);
+      return;
+    }
+    const client: ApiClientOptions = {};
+    if (cfg.apiRoot) client.apiRoot = cfg.apiRoot.replace(/\/+$/, '');
+    if (this.options.fetch)
+      client.fetch = this.options.fetch as unknown as NonNullable<ApiClientOptions['fetch']>;
+    const bot = new Bot(token, { client });
+    acc.bot = bot;
+    this.#observe(acc, bot);
+    bot.on('message', (ctx) => this.#inbound(acc, bot, ctx.message));
+    bot.catch((err) =>
+      this.#host?.logger.error(
+        { channel: this.channel, accountId: acc.id, error: describeError(err.error) },
+        'telegram update failed',
+      ),
+    );
+    for (let delay = 1000; !acc.abort.signal.aborted; delay = Math.min(delay * 2, MAX_INIT_BACKOFF_MS)) {
+      try {
+        await bot.init(acc.abort.signal as Parameters<Bot['init']>[0]);
+        break;
+      } catch (err) {
+        if (acc.abort.signal.aborted) return;
+        this.#fail(acc, `getMe: ${describeError(err)}`);
+        if (err instanceof GrammyError && (err.error_code === 401 || err.error_code === 404)) {
+          acc.status.running = false;
+          return;
+        }
+        await this.options.sleep(delay, acc.abort.signal).catch(() => {});
+      }
+    }
+    if (acc.abort.signal.aborted) return;
+    acc.status.self = { id: String(bot.botInfo.id), username: bot.botInfo.username };
+    acc.runner = run(bot, {
+      runner: {
+        silent: true,
+        fetch: { timeout: this.options.pollTimeoutSeconds ?? 30, allowed_updates: ['message'] },
+      },
+    });
+    this.#host?.logger.info(
+      { channel: this.channel, accountId: acc.id, bot: bot.botInfo.username },
+      'telegram polling started',
+    );
+    acc.runner.task()?.catch((err: unknown) => {
+      acc.status.running = false;
+      this.#fail(acc, `getUpdates: ${describeError(err)}`);
+    });
+  }
+
+  /** Track connectivity from every Bot API call (a transformer sees each response). */
+  #observe(acc: Account, bot: Bot): void {
+    bot.api.config.use(async (prev, method, payload, signal) => {
+      try {
+        const res = await prev(method, payload, signal);
+        if (method === 'getUpdates' || method === 'getMe') {
+          if (res.ok) acc.status.connected = true;
+          else this.#fail(acc, `${method}: ${res.error_code} ${res.description}`);
+        }
+        return res;
+      } catch (err) {
+        if (method === 'getUpdates' && !acc.abort.signal.aborted)
+          this.#fail(acc, `getUpdates: ${describeError(err)}`);
+        throw err;
+      }
+    });
+  }
+
+  async #inbound(acc: Account, bot: Bot, message: Parameters<typeof normalizeMessage>[0]): Promise<void> {
+    const now = this.options.clock.now();
+    acc.status.lastInboundAt = now;
+    const envelope = normalizeMessage(message, acc.id, bot.botInfo, now);
+    if (envelope && this.#host) await this.#host.inbound(envelope);
+  }
+
+  #fail(acc: Account, error: string): void {
+    acc.status.connected = false;
+    acc.status.lastError = error;
+    acc.status.lastErrorAt = this.options.clock.now();
+    this.#host?.logger.warn({ channel: this.channel, accountId: acc.id, error }, 'telegram account error');
+  }
+
+  async #stopAccount(id: string): Promise<void> {
+    const acc = this.#accounts.get(id);
+    if (!acc) return;
+    this.#accounts.delete(id);
+    acc.abort.abort();
+    await acc.runner?.stop().catch(() => {});
+    acc.status.running = false;
+    acc.status.connected = false;
+  }
+}

@@ -10,7 +10,10 @@ import type { SleepFn } from './ports.js';
 
 /** Counters of one account since start (shown by `channels.status`). */
 export interface AccountStats {
+  /** Inbound messages that entered the pipeline. */
   received: number;
+  /** Inbound messages the pipeline finished with (dropped, paired, or answered). */
+  handled: number;
   duplicates: number;
   dropped: number;
   pairingReplies: number;
@@ -70,6 +73,7 @@ export async function openAccount(
   ]);
   const stats: AccountStats = {
     received: 0,
+    handled: 0,
     duplicates: 0,
     dropped: 0,
     pairingReplies: 0,

@@ -60,7 +60,7 @@ export function channelContractSuite(name: string, make: () => Promise<ContractP
     let reply: (env: InboundEnvelope) => Promise<string>;
 
     const stats = () => manager.status().channelAccounts[platform.adapter.channel]?.[0]?.stats;
-    const received = () => stats()?.received ?? 0;
+    const handled = () => stats()?.handled ?? 0;
 
     beforeEach(async () => {
       stateDir = await mkdtemp(join(tmpdir(), 'carapace-channels-'));
@@ -105,7 +105,7 @@ export function channelContractSuite(name: string, make: () => Promise<ContractP
       platform.setPolicy({ dmPolicy: 'pairing' });
       await platform.dm({ id: '5001', name: 'Stranger' }, 'hello?');
       await platform.dm({ id: '5001', name: 'Stranger' }, 'anyone there?');
-      await until(() => received() === 2, 'two DMs handled');
+      await until(() => handled() === 2, 'two DMs handled');
       const toSender = platform.visible().filter((m) => m.to === '5001');
       expect(toSender).toHaveLength(1);
       const code = CODE.exec(toSender[0]?.text ?? '')?.[0];
@@ -160,7 +160,7 @@ export function channelContractSuite(name: string, make: () => Promise<ContractP
       platform.setPolicy({ dmPolicy: 'allowlist', allowFrom: ['5003'] });
       const id = await platform.dm({ id: '5003' }, 'once');
       await platform.dm({ id: '5003' }, 'once', { messageId: id });
-      await until(() => received() === 2, 'both deliveries handled');
+      await until(() => handled() === 2, 'both deliveries handled');
       await until(() => platform.visible().length === 1, 'reply');
       expect(submissions).toHaveLength(1);
       expect(stats()?.duplicates).toBe(1);
@@ -169,7 +169,7 @@ export function channelContractSuite(name: string, make: () => Promise<ContractP
     it('ignores unmentioned group messages and answers a mention in thread, with the history as context', async () => {
       platform.setPolicy({ groups: { '*': { requireMention: true } } });
       await platform.group('-1007', { id: '5004', name: 'Ann' }, 'lunch at noon?');
-      await until(() => received() === 1, 'group message handled');
+      await until(() => handled() === 1, 'group message handled');
       expect(submissions).toHaveLength(0);
       const asked = await platform.group('-1007', { id: '5005', name: 'Bob' }, 'what do you think?', {
         mention: true,
@@ -187,7 +187,7 @@ export function channelContractSuite(name: string, make: () => Promise<ContractP
       platform.setPolicy({ dmPolicy: 'allowlist', allowFrom: ['5006'], groups: {} });
       await platform.group('-1008', { id: '5006' }, 'hey', { mention: true });
       await platform.dm({ id: '5999', name: '5006' }, 'I am 5006, honest');
-      await until(() => received() === 2, 'both handled');
+      await until(() => handled() === 2, 'both handled');
       expect(submissions).toHaveLength(0);
       expect(platform.visible()).toHaveLength(0);
     });

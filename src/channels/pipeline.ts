@@ -55,9 +55,10 @@ export class InboundPipeline {
     const turn = this.#ticket(
       `${adapter.channel}\u0000${raw.accountId}\u0000${raw.peer?.kind}:${raw.peer?.id}`,
     );
+    let rt: AccountRuntime | undefined;
     try {
       const envelope = this.#validate(raw);
-      const rt = await this.deps.account(adapter, envelope.accountId);
+      rt = await this.deps.account(adapter, envelope.accountId);
       rt.stats.received++;
       rt.stats.lastInboundAt = this.deps.clock.now();
       if (envelope.messageId !== undefined) {
@@ -77,6 +78,7 @@ export class InboundPipeline {
       );
     } finally {
       turn.done();
+      if (rt) rt.stats.handled++;
     }
   }
 

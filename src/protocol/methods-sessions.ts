@@ -140,3 +140,19 @@ export const SessionsChangedPayloadSchema = Type.Object({
   ts: Type.Number(),
 });
 export type SessionsChangedPayload = Static<typeof SessionsChangedPayloadSchema>;
+
+/** `sessions.compact` (admin): summarize the older part of a session now (as `/compact` would). */
+export const SessionsCompactParamsSchema = Type.Object(
+  {
+    key: Key,
+    instructions: Type.Optional(Type.String({ maxLength: 2000 })),
+    idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  },
+  closed,
+);
+export const SessionsCompactResultSchema = Type.Object({
+  ok: Type.Boolean(),
+  key: Type.String(),
+  runId: Type.String(),
+  text: Type.String(),
+});

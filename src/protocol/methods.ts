@@ -54,6 +54,8 @@ import {
   ChatInjectResultSchema,
   SessionsAbortParamsSchema,
   SessionsAbortResultSchema,
+  SessionsCompactParamsSchema,
+  SessionsCompactResultSchema,
   SessionsDeleteParamsSchema,
   SessionsDeleteResultSchema,
   SessionsListParamsSchema,
@@ -116,6 +118,11 @@ export const METHOD_SPECS = {
     scope: 'operator.write',
     params: SessionsAbortParamsSchema,
     result: SessionsAbortResultSchema,
+  },
+  'sessions.compact': {
+    scope: 'operator.admin',
+    params: SessionsCompactParamsSchema,
+    result: SessionsCompactResultSchema,
   },
   'chat.history': {
     scope: 'operator.read',

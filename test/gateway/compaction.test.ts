@@ -120,6 +120,21 @@ describe('compaction', () => {
         /Compacted the conversation: about \d+ → \d+ tokens/,
       );
       expect(JSON.stringify(fake.requests.at(-1)?.body)).toContain('focus on decisions');
+      // The same over the control plane.
+      await c.request('chat.inject', {
+        sessionKey: 'main',
+        role: 'user',
+        message: `more ${'z'.repeat(400)}`,
+      });
+      await c.request('chat.inject', {
+        sessionKey: 'main',
+        role: 'assistant',
+        message: `reply ${'z'.repeat(400)}`,
+      });
+      fake.enqueue({ type: 'reply', text: 'SECOND SUMMARY' });
+      const res = await c.request('sessions.compact', { key: 'main' });
+      expect(res.payload).toMatchObject({ ok: true, key: 'agent:main:main' });
+      expect((res.payload as { text: string }).text).toMatch(/Compacted the conversation/);
       c.close();
     } finally {
       await h.cleanup();

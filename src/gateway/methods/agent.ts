@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { parseChatCommand } from '../../agent/index.js';
 import type { Config } from '../../config/index.js';
 import {
@@ -177,6 +178,29 @@ export function registerAgentMethods(registry: MethodRegistry, deps: AgentMethod
       if (p.queueMode) req.queueMode = p.queueMode;
       const sub = await runs.submit(req);
       return { runId: req.runId, status: sub.duplicate ? 'in_flight' : 'started', sessionKey: key };
+    },
+  });
+
+  registry.register('sessions.compact', {
+    spec: METHOD_SPECS['sessions.compact'],
+    handler: async (p: { key: string; instructions?: string; idempotencyKey?: string }) => {
+      const { key, agentId } = sessions.resolveKey(p.key);
+      const runId = p.idempotencyKey ?? `compact:${randomUUID()}`;
+      const message = p.instructions ? `/compact ${p.instructions}` : '/compact';
+      const req: TurnRequest = {
+        v: 1,
+        runId,
+        method: 'chat.send',
+        sessionKey: key,
+        agentId,
+        message,
+        acceptedAt: deps.clock.now(),
+      };
+      const sub = await runs.submit(req);
+      if (sub.duplicate) return { ok: true, key, runId, text: 'already requested' };
+      const outcome = await sub.outcome;
+      if (outcome.status !== 'ok') return { ok: false, key, runId, text: outcome.error.message };
+      return { ok: outcome.result.status === 'ok', key, runId, text: outcome.result.text };
     },
   });
 

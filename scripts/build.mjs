@@ -27,5 +27,10 @@ await build({
   },
   logLevel: 'warning',
 });
+// The WebChat / Control UI: web/ → web/dist with Vite (served by the gateway at `/`).
+// NODE_ENV picks Lit's production build; a caller's `test` or `development` must not leak in.
+process.env.NODE_ENV = 'production';
+const { build: viteBuild } = await import('vite');
+await viteBuild({ configFile: join(root, 'web', 'vite.config.ts'), mode: 'production', logLevel: 'warn' });
 mkdirSync(join(root, 'dist'), { recursive: true });
 writeFileSync(join(root, 'dist', '.build-stamp'), new Date().toISOString());

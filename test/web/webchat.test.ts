@@ -1,0 +1,203 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Gateway } from '../../src/gateway/index.js';
+import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.js';
+import { type Harness, startGateway } from '../helpers/gateway-harness.js';
+import { type Browser, ensureWebBuilt, launchBrowser, type PageLog, watch } from './browser.js';
+
+let fake: FakeModelServer;
+let browser: Browser;
+const harnesses: Harness[] = [];
+
+beforeAll(async () => {
+  ensureWebBuilt();
+  fake = await startFakeModelServer();
+  browser = await launchBrowser();
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await fake?.close();
+});
+afterEach(async () => {
+  for (const h of harnesses.splice(0)) await h.cleanup();
+});
+
+const modelConfig = () => ({
+  models: {
+    providers: {
+      fake: {
+        baseUrl: fake.baseUrl,
+        api: 'openai-chat',
+        apiKey: 'k',
+        models: [{ id: 'm', contextWindow: 10000, maxTokens: 100 }],
+      },
+    },
+  },
+  agents: { defaults: { model: 'fake/m' } },
+});
+
+async function gateway(config: Record<string, unknown>): Promise<Harness> {
+  const h = await startGateway(config);
+  harnesses.push(h);
+  return h;
+}
+
+const origin = (h: Harness) => `http://127.0.0.1:${h.gateway.port}`;
+const status = (page: Page, state: string) => page.locator(`cp-app .status[data-state="${state}"]`);
+
+async function signIn(page: Page, h: Harness): Promise<void> {
+  await page.goto(`${origin(h)}/#token=${encodeURIComponent(h.token ?? '')}`);
+  await status(page, 'open').waitFor();
+}
+
+async function send(page: Page, text: string): Promise<void> {
+  const box = page.getByRole('textbox', { name: 'Message' });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+function expectNoTokenLeak(log: PageLog, token: string): void {
+  for (const url of [...log.urls, ...log.sockets]) {
+    expect(url, url).not.toContain(token);
+    expect(new URL(url).search, url).toBe('');
+  }
+}
+
+describe('WebChat in Chromium', () => {
+  it('signs in with #token (then scrubbed), streams a reply, and shows the history after a reload', async () => {
+    const h = await gateway(modelConfig());
+    fake.enqueue({
+      type: 'reply',
+      text: ['Hello', ' from', ' the fake model'],
+      usage: { input: 12, output: 5 },
+    });
+    const page = await browser.context.newPage();
+    const log = watch(page);
+    await signIn(page, h);
+    expect(await page.evaluate<string>('location.href')).toBe(`${origin(h)}/`);
+    expect(await page.evaluate<string | null>("localStorage.getItem('carapace.gateway.token')")).toBe(
+      h.token,
+    );
+
+    await send(page, 'say hello');
+    const reply = page.locator('[data-kind="assistant"]', { hasText: 'Hello from the fake model' });
+    await reply.waitFor();
+    await reply.locator('[data-usage]', { hasText: 'in 12 · out 5 tokens' }).waitFor();
+
+    fake.enqueue({ type: 'reply', text: 'Got the file.' });
+    const note = { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('the word is kumquat') };
+    await page.locator('cp-composer input[type="file"]').setInputFiles(note);
+    await page.locator('cp-composer .chip', { hasText: 'notes.txt' }).waitFor();
+    await send(page, 'read this');
+    await page.locator('[data-kind="assistant"]', { hasText: 'Got the file.' }).waitFor();
+    expect(JSON.stringify(fake.requests.at(-1)?.body)).toContain('kumquat');
+
+    await page.reload();
+    await status(page, 'open').waitFor();
+    await page.locator('[data-kind="user"]', { hasText: 'say hello' }).waitFor();
+    await page.locator('[data-kind="assistant"]', { hasText: 'Hello from the fake model' }).waitFor();
+
+    expect(log.sockets.every((u) => u === `ws://127.0.0.1:${h.gateway.port}/`)).toBe(true);
+    expect(log.sockets.length).toBeGreaterThan(0);
+    expectNoTokenLeak(log, h.token ?? '');
+    expect(log.problems).toEqual([]);
+    await page.close();
+  });
+
+  it('says clearly that no model is configured and what to add', async () => {
+    const h = await gateway({});
+    const page = await browser.context.newPage();
+    const log = watch(page);
+    await signIn(page, h);
+    await page.locator('[data-no-model-banner]').waitFor();
+    await send(page, 'hi');
+    const box = page.locator('[data-no-model]');
+    await box.waitFor();
+    const text = (await box.textContent()) ?? '';
+    expect(text).toContain('No model is configured');
+    expect(text).toContain('carapace.json');
+    expect(text).toContain('"providers"');
+    expect(log.problems).toEqual([]);
+    await page.close();
+  });
+
+  it('asks for the token when the gateway refuses, and keeps it once pasted', async () => {
+    const h = await gateway(modelConfig());
+    const page = await browser.context.newPage();
+    await page.goto(`${origin(h)}/#token=wrong-token`);
+    const field = page.getByLabel('Gateway token');
+    await field.waitFor();
+    await page.getByRole('alert').filter({ hasText: 'token mismatch' }).waitFor();
+    await field.fill(h.token ?? '');
+    await field.press('Enter');
+    await status(page, 'open').waitFor();
+    expect(await page.evaluate<string | null>("localStorage.getItem('carapace.gateway.token')")).toBe(
+      h.token,
+    );
+    await page.close();
+  });
+
+  it('reconnects after a gateway restart, keeping what was on screen', async () => {
+    const h = await gateway(modelConfig());
+    const port = h.gateway.port;
+    fake.enqueue({ type: 'reply', text: 'first answer' }, { type: 'reply', text: 'second answer' });
+    const page = await browser.context.newPage();
+    const log = watch(page);
+    await signIn(page, h);
+    await send(page, 'one');
+    await page.locator('[data-kind="assistant"]', { hasText: 'first answer' }).waitFor();
+
+    await h.gateway.stop('test restart');
+    await status(page, 'reconnecting').waitFor();
+    await page.locator('[data-kind="assistant"]', { hasText: 'first answer' }).waitFor();
+    h.gateway = await Gateway.start({ stateDir: h.stateDir, port, env: {} });
+    await page
+      .getByRole('button', { name: 'Retry now' })
+      .click()
+      .catch(() => undefined);
+    await status(page, 'open').waitFor({ timeout: 20_000 });
+
+    await send(page, 'two');
+    await page.locator('[data-kind="assistant"]', { hasText: 'second answer' }).waitFor();
+    await page.locator('[data-kind="assistant"]', { hasText: 'first answer' }).waitFor();
+    expectNoTokenLeak(log, h.token ?? '');
+    await page.close();
+  });
+
+  it('works on a phone-sized screen: chat and every Control section render without errors', async () => {
+    const h = await gateway(modelConfig());
+    fake.enqueue({
+      type: 'reply',
+      text: 'A short answer that wraps on a narrow phone screen.',
+      usage: { input: 30, output: 11 },
+    });
+    const page = await browser.context.newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    const log = watch(page);
+    await signIn(page, h);
+    await send(page, 'What can you do?');
+    await page
+      .locator('[data-kind="assistant"] [data-usage]', { hasText: 'in 30 · out 11 tokens' })
+      .waitFor();
+    const shots = join(h.stateDir, '..', 'carapace-web-shots');
+    await mkdir(shots, { recursive: true });
+    await page.screenshot({ path: join(shots, 'phone-chat.png') });
+
+    await page.getByRole('button', { name: 'Control', exact: true }).click();
+    await page.locator('tr[data-session="agent:main:main"]').waitFor();
+    await page.locator('[data-usage-total]', { hasText: '41 tokens' }).waitFor();
+    for (const tab of ['Channels', 'Approvals', 'Cron', 'Logs', 'Sessions & usage']) {
+      await page.getByRole('tab', { name: tab }).click();
+      await page.locator('[role="tabpanel"] section').first().waitFor();
+    }
+    await page.screenshot({ path: join(shots, 'phone-control.png') });
+    await page.getByRole('button', { name: /Switch to dark theme/ }).click();
+    expect(await page.evaluate<string | undefined>('document.documentElement.dataset.theme')).toBe('dark');
+    await page.getByRole('button', { name: 'Chat', exact: true }).click();
+    await page.screenshot({ path: join(shots, 'phone-chat-dark.png') });
+    expect(log.problems).toEqual([]);
+    await page.close();
+  });
+});

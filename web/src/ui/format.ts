@@ -1,0 +1,70 @@
+/** Small formatting helpers for the UI (pure). */
+
+const numberFormat = new Intl.NumberFormat();
+
+export function formatCount(n: number | undefined): string {
+  return n === undefined ? '–' : numberFormat.format(n);
+}
+
+/** `in 1,200 · out 34 tokens` */
+export function formatUsage(u: { input: number; output: number } | undefined): string {
+  if (!u) return '';
+  return `in ${formatCount(u.input)} · out ${formatCount(u.output)} tokens`;
+}
+
+export function formatTime(ms: number | undefined): string {
+  if (!ms) return '–';
+  const d = new Date(ms);
+  const today = new Date();
+  return d.toDateString() === today.toDateString() ? d.toLocaleTimeString() : d.toLocaleString();
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h} h ${m % 60} min`;
+  return `${Math.floor(h / 24)} d ${h % 24} h`;
+}
+
+/** A cron job's schedule in words: `every 5 min`, `cron 0 9 * * * (Europe/Paris)`, `at 12/1/2026, …`. */
+export function describeSchedule(schedule: unknown): string {
+  const s = schedule as
+    | { kind?: string; at?: unknown; everyMs?: number; expr?: string; tz?: string }
+    | undefined;
+  if (!s) return '–';
+  if (s.kind === 'every' && typeof s.everyMs === 'number') return `every ${formatDuration(s.everyMs)}`;
+  if (s.kind === 'cron') return `cron ${s.expr ?? '?'}${s.tz ? ` (${s.tz})` : ''}`;
+  if (s.kind === 'at') return `at ${typeof s.at === 'number' ? formatTime(s.at) : String(s.at)}`;
+  return JSON.stringify(s);
+}
+
+const LEVELS: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO',
+  40: 'WARN',
+  50: 'ERROR',
+  60: 'FATAL',
+};
+
+/** One JSON log line (pino) as `time`, `level`, `msg` and the other fields; other text as is. */
+export function parseLogLine(line: string): { time: string; level: string; msg: string; rest: string } {
+  try {
+    const o = JSON.parse(line) as Record<string, unknown>;
+    const { time, level, msg, pid: _pid, hostname: _host, ...rest } = o;
+    const restText = Object.entries(rest)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(' ');
+    return {
+      time: typeof time === 'number' ? new Date(time).toLocaleTimeString() : String(time ?? ''),
+      level: typeof level === 'number' ? (LEVELS[level] ?? String(level)) : String(level ?? ''),
+      msg: typeof msg === 'string' ? msg : '',
+      rest: restText,
+    };
+  } catch {
+    return { time: '', level: '', msg: line, rest: '' };
+  }
+}

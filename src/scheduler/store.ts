@@ -17,6 +17,7 @@ export class JobStore {
   readonly path: string;
   readonly #log: SchedulerLog | undefined;
   #chain: Promise<void> = Promise.resolve();
+  #queued: Promise<void> | undefined;
 
   constructor(cronDir: string, log?: SchedulerLog) {
     this.path = join(cronDir, 'jobs.json');
@@ -71,15 +72,21 @@ export class JobStore {
     return jobs;
   }
 
-  /** Persist `snapshot()` (taken when the write starts, so the newest state wins). */
+  /**
+   * Persist `snapshot()`, taken when the write starts, so the newest state wins. Callers that arrive
+   * while a write is queued share it (their changes are in its snapshot).
+   */
   save(snapshot: () => readonly CronJob[]): Promise<void> {
-    const run = this.#chain.then(() =>
-      writeFileAtomic(
+    if (this.#queued) return this.#queued;
+    const run = this.#chain.then(() => {
+      this.#queued = undefined;
+      return writeFileAtomic(
         this.path,
         `${JSON.stringify({ version: JOBS_FILE_VERSION, jobs: snapshot() }, null, 2)}\n`,
         { mode: 0o600, backup: true },
-      ),
-    );
+      );
+    });
+    this.#queued = run;
     this.#chain = run.catch(() => undefined);
     return run;
   }

@@ -16,6 +16,18 @@ import {
   ModelsListResultSchema,
 } from './methods-agent.js';
 import {
+  ChannelsLogoutParamsSchema,
+  ChannelsLogoutResultSchema,
+  ChannelsStatusParamsSchema,
+  ChannelsStatusResultSchema,
+  PairingApproveParamsSchema,
+  PairingApproveResultSchema,
+  PairingListParamsSchema,
+  PairingListResultSchema,
+  SendParamsSchema,
+  SendResultSchema,
+} from './methods-channels.js';
+import {
   ConfigGetParamsSchema,
   ConfigGetResultSchema,
   ConfigPatchParamsSchema,
@@ -141,6 +153,27 @@ export const METHOD_SPECS = {
     result: AgentIdentityResultSchema,
   },
   'models.list': { scope: 'operator.read', params: ModelsListParamsSchema, result: ModelsListResultSchema },
+  'channels.status': {
+    scope: 'operator.read',
+    params: ChannelsStatusParamsSchema,
+    result: ChannelsStatusResultSchema,
+  },
+  'channels.logout': {
+    scope: 'operator.admin',
+    params: ChannelsLogoutParamsSchema,
+    result: ChannelsLogoutResultSchema,
+  },
+  'pairing.list': {
+    scope: 'operator.pairing',
+    params: PairingListParamsSchema,
+    result: PairingListResultSchema,
+  },
+  'pairing.approve': {
+    scope: 'operator.pairing',
+    params: PairingApproveParamsSchema,
+    result: PairingApproveResultSchema,
+  },
+  send: { scope: 'operator.write', params: SendParamsSchema, result: SendResultSchema },
   'cron.status': { scope: 'operator.read', params: CronStatusParamsSchema, result: CronStatusResultSchema },
   'cron.list': { scope: 'operator.read', params: CronListParamsSchema, result: CronListResultSchema },
   'cron.runs': { scope: 'operator.read', params: CronRunsParamsSchema, result: CronRunsResultSchema },

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Gateway } from '../../src/gateway/index.js';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.js';
 import { type Harness, startGateway } from '../helpers/gateway-harness.js';
+import { connectedClient } from '../helpers/ws-client.js';
 import { type Browser, ensureWebBuilt, launchBrowser, type PageLog, watch } from './browser.js';
 
 let fake: FakeModelServer;
@@ -163,6 +164,30 @@ describe('WebChat in Chromium', () => {
     await page.locator('[data-kind="assistant"]', { hasText: 'second answer' }).waitFor();
     await page.locator('[data-kind="assistant"]', { hasText: 'first answer' }).waitFor();
     expectNoTokenLeak(log, h.token ?? '');
+    await page.close();
+  });
+
+  it('pages older history on request and stops a running reply', async () => {
+    const h = await gateway(modelConfig());
+    const c = await connectedClient(h.url, h.token, { scopes: ['operator.admin'] });
+    for (let i = 1; i <= 60; i++) {
+      const res = await c.request('chat.inject', { sessionKey: 'main', message: `note ${i}`, role: 'user' });
+      expect(res.ok).toBe(true);
+    }
+    c.close();
+    const page = await browser.context.newPage();
+    await signIn(page, h);
+    await page.getByText('note 60', { exact: true }).waitFor();
+    expect(await page.getByText('note 1', { exact: true }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Load older messages' }).click();
+    await page.getByText('note 1', { exact: true }).waitFor();
+
+    fake.enqueue({ type: 'reply', text: ['partial ', 'never sent'], stallAfter: 1 });
+    await send(page, 'take your time');
+    await page.locator('[data-kind="assistant"]', { hasText: 'partial' }).waitFor();
+    await page.getByRole('button', { name: 'Stop the reply' }).click();
+    await page.locator('[data-kind="notice"]', { hasText: 'Stopped.' }).waitFor();
+    await page.getByRole('button', { name: 'Stop the reply' }).waitFor({ state: 'detached' });
     await page.close();
   });
 

@@ -200,6 +200,9 @@ export class Transcript {
     this.hasMore = page.hasMore;
     this.cursor = page.cursor;
     this.#open.clear();
+    // Whether other runs still go is unknown after a reload; their next event marks them active again.
+    for (const id of [...this.active])
+      if (!pending.some((p) => p.kind === 'user' && p.runId === id)) this.active.delete(id);
   }
 
   /** Put an older page in front ("load older"). */

@@ -1,4 +1,4 @@
-import { realpath } from 'node:fs/promises';
+import { lstat, readlink, realpath } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type AllowlistRule, matchRules } from './allowlist.js';
 import { isEnvInjectionName, isInside } from './env-policy.js';
@@ -307,11 +307,23 @@ class Resolver {
   }
 }
 
-/** Real path of `abs`, or of its parent plus its name when it does not exist yet. */
-async function realTarget(abs: string): Promise<string> {
+/**
+ * Real path of `abs`; when it does not exist, of its parent plus its name — following a dangling
+ * symlink to where it points (a write through it would create the file there).
+ */
+async function realTarget(abs: string, depth = 0): Promise<string> {
   try {
     return await realpath(abs);
   } catch {
+    try {
+      const st = await lstat(abs);
+      if (st.isSymbolicLink()) {
+        if (depth >= 16) return '/';
+        return realTarget(resolve(dirname(abs), await readlink(abs)), depth + 1);
+      }
+    } catch {
+      // does not exist: a new file in its parent
+    }
     try {
       return join(await realpath(dirname(abs)), basename(abs));
     } catch {

@@ -66,6 +66,11 @@ describe('Credentials', () => {
     expect(new Credentials(storage).token).toBe('t1');
     c.token = undefined;
     expect(map.size).toBe(0);
+    c.token = 'own';
+    c.setTokenFor('ws://other:1/', 'theirs');
+    expect(c.tokenFor(undefined)).toBe('own');
+    expect(c.tokenFor('ws://other:1/')).toBe('theirs');
+    expect(c.tokenFor('ws://third:1/')).toBeUndefined(); // the own token is never offered elsewhere
     const broken = new Credentials({
       getItem: () => {
         throw new Error('denied');

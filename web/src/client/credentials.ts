@@ -65,10 +65,14 @@ export function checkGatewayUrl(input: string): { ok: true; url: string } | { ok
   return { ok: true, url: url.toString() };
 }
 
-/** Where the token and a user-chosen gateway URL are kept between visits. */
+/**
+ * Where tokens and a user-chosen gateway URL are kept between visits. Tokens are kept per gateway: the
+ * page's own gateway's token is never offered to a URL typed in settings.
+ */
 export class Credentials {
   constructor(private readonly storage: StorageLike) {}
 
+  /** The token of the page's own gateway. */
   get token(): string | undefined {
     return this.#get(TOKEN_KEY);
   }
@@ -81,6 +85,15 @@ export class Credentials {
   }
   set gatewayUrl(value: string | undefined) {
     this.#set(URL_KEY, value);
+  }
+
+  /** The token for the gateway in use: the own one, or the one stored for the typed URL. */
+  tokenFor(gatewayUrl: string | undefined): string | undefined {
+    return gatewayUrl ? this.#get(`${TOKEN_KEY}@${gatewayUrl}`) : this.token;
+  }
+  setTokenFor(gatewayUrl: string | undefined, value: string | undefined): void {
+    if (gatewayUrl) this.#set(`${TOKEN_KEY}@${gatewayUrl}`, value);
+    else this.token = value;
   }
 
   #get(key: string): string | undefined {

@@ -181,7 +181,7 @@ export class CpApp extends LitElement {
     const { credentials, ownUrl } = this.env;
     const client = new GatewayClient({
       url: credentials.gatewayUrl ?? ownUrl,
-      token: credentials.token,
+      token: credentials.tokenFor(credentials.gatewayUrl),
       createSocket: (url) => this.env.createSocket(url),
     });
     this.#offs.push(
@@ -212,7 +212,7 @@ export class CpApp extends LitElement {
   }
 
   #signIn(e: CustomEvent<SignInDetail>): void {
-    this.env.credentials.token = e.detail.token;
+    this.env.credentials.setTokenFor(this.env.credentials.gatewayUrl, e.detail.token);
     this.#connect();
     void this.updateComplete.then(() =>
       (this.renderRoot.querySelector('cp-chat') as CpChat | null)?.focusComposer(),
@@ -226,7 +226,7 @@ export class CpApp extends LitElement {
   }
 
   #signOut(): void {
-    this.env.credentials.token = undefined;
+    this.env.credentials.setTokenFor(this.env.credentials.gatewayUrl, undefined);
     this.settingsOpen = false;
     this.#connect();
   }

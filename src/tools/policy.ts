@@ -1,0 +1,198 @@
+import type { AgentTool } from '../agent/index.js';
+import type { ToolProfile } from '../config/index.js';
+
+/**
+ * Tool groups usable in profiles and allow/deny lists. Entries may end in `*` (`sessions_*`), so tools added
+ * by later issues join their group without a change here.
+ */
+export const TOOL_GROUPS: Readonly<Record<string, readonly string[]>> = {
+  'group:fs': ['read', 'write', 'edit', 'apply_patch', 'ls', 'find', 'grep'],
+  'group:runtime': ['exec', 'process'],
+  'group:web': ['web_fetch', 'web_search'],
+  'group:messaging': ['message'],
+  'group:sessions': ['session_status', 'sessions_*'],
+  'group:memory': ['memory_*'],
+  'group:automation': ['cron'],
+};
+
+/** What each profile starts from, before allow/deny. */
+export const TOOL_PROFILES: Readonly<Record<ToolProfile, readonly string[]>> = {
+  minimal: ['session_status'],
+  coding: ['group:fs', 'group:runtime', 'group:web', 'session_status'],
+  messaging: ['group:messaging', 'session_status', 'web_search'],
+  full: ['*'],
+};
+
+/** Every tool name the policy reports on (built-ins and those later issues add). */
+export const KNOWN_TOOLS: readonly string[] = [
+  'read',
+  'write',
+  'edit',
+  'apply_patch',
+  'ls',
+  'find',
+  'grep',
+  'exec',
+  'process',
+  'web_fetch',
+  'web_search',
+  'message',
+  'session_status',
+  'sessions_list',
+  'sessions_history',
+  'sessions_send',
+  'sessions_spawn',
+  'memory_search',
+  'memory_get',
+  'cron',
+];
+
+/** One level of tool rules (`tools`, `agents.defaults.tools`, `agents.list[i].tools`). */
+export interface ToolRules {
+  profile?: ToolProfile | undefined;
+  allow?: readonly string[] | undefined;
+  deny?: readonly string[] | undefined;
+}
+
+/** The parts of the config the policy reads (a loaded Config fits). */
+export interface ToolPolicySource {
+  tools?: ToolRules | undefined;
+  agents?:
+    | {
+        defaults?: { tools?: ToolRules | undefined } | undefined;
+        list?: readonly { id: string; tools?: ToolRules | undefined }[] | undefined;
+      }
+    | undefined;
+}
+
+export interface ToolPolicyLayer {
+  /** Config path of the rules, e.g. "agents.list[1].tools". */
+  path: string;
+  allow: readonly string[];
+  deny: readonly string[];
+}
+
+/** The decision for one tool and the rule that made it. */
+export interface ToolDecision {
+  name: string;
+  allowed: boolean;
+  reason: string;
+}
+
+export interface ToolPolicy {
+  agentId: string;
+  profile: ToolProfile;
+  /** Where the profile came from, e.g. "agents.list[0].tools.profile" or "tools.profile (default)". */
+  profileSource: string;
+  layers: readonly ToolPolicyLayer[];
+  /** One decision per known tool (KNOWN_TOOLS plus `extraTools`), in that order. */
+  tools: ToolDecision[];
+  /** Allow/deny entries that name no known tool or group, e.g. "tools.allow[2] 'foo': …". */
+  unknownEntries: string[];
+}
+
+function matchesPattern(pattern: string, name: string): boolean {
+  const p = pattern.toLowerCase();
+  if (!p.includes('*')) return p === name;
+  const re = new RegExp(
+    `^${p
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
+  return re.test(name);
+}
+
+/** True when an allow/deny/profile entry (tool name, `group:x`, or `*` pattern) covers `name`. */
+export function entryMatches(entry: string, name: string): boolean {
+  const n = name.toLowerCase();
+  if (entry.toLowerCase().startsWith('group:')) {
+    return (TOOL_GROUPS[entry.toLowerCase()] ?? []).some((p) => matchesPattern(p, n));
+  }
+  return matchesPattern(entry, n);
+}
+
+/** Decide one tool name under a resolved policy (also for tools not in `policy.tools`, e.g. plugins). */
+export function decideTool(
+  policy: Pick<ToolPolicy, 'profile' | 'profileSource' | 'layers'>,
+  name: string,
+): ToolDecision {
+  for (const layer of policy.layers) {
+    const hit = layer.deny.find((e) => entryMatches(e, name));
+    if (hit !== undefined) return { name, allowed: false, reason: `denied by ${layer.path}.deny '${hit}'` };
+  }
+  const inProfile = TOOL_PROFILES[policy.profile].find((e) => entryMatches(e, name));
+  if (inProfile !== undefined) {
+    return {
+      name,
+      allowed: true,
+      reason: `allowed by profile '${policy.profile}' (${policy.profileSource})`,
+    };
+  }
+  for (const layer of [...policy.layers].reverse()) {
+    const hit = layer.allow.find((e) => entryMatches(e, name));
+    if (hit !== undefined) return { name, allowed: true, reason: `allowed by ${layer.path}.allow '${hit}'` };
+  }
+  return {
+    name,
+    allowed: false,
+    reason: `not in profile '${policy.profile}' (${policy.profileSource}) and not in any allow list`,
+  };
+}
+
+function unknownEntries(layers: readonly ToolPolicyLayer[], known: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const layer of layers) {
+    for (const kind of ['allow', 'deny'] as const) {
+      layer[kind].forEach((entry, i) => {
+        const isGroup = entry.toLowerCase().startsWith('group:');
+        const bad = isGroup
+          ? TOOL_GROUPS[entry.toLowerCase()] === undefined
+          : !entry.includes('*') && !known.includes(entry.toLowerCase());
+        if (bad) out.push(`${layer.path}.${kind}[${i}] '${entry}': no such ${isGroup ? 'group' : 'tool'}`);
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Resolve the tool policy of one agent: the profile is the most specific one set (agents.list[i].tools,
+ * then agents.defaults.tools, then tools; default 'coding'); allow lists add tools at any level; a deny
+ * at any level wins over everything. Returns a decision with its reason for every known tool.
+ */
+export function resolveToolPolicy(
+  config: ToolPolicySource,
+  agentId: string,
+  options: { extraTools?: readonly string[] } = {},
+): ToolPolicy {
+  const levels: [string, ToolRules | undefined][] = [
+    ['tools', config.tools],
+    ['agents.defaults.tools', config.agents?.defaults?.tools],
+  ];
+  const index = config.agents?.list?.findIndex((a) => a.id === agentId) ?? -1;
+  if (index >= 0) levels.push([`agents.list[${index}].tools`, config.agents?.list?.[index]?.tools]);
+  let profile: ToolProfile = 'coding';
+  let profileSource = 'tools.profile (default)';
+  const layers: ToolPolicyLayer[] = [];
+  for (const [path, rules] of levels) {
+    if (rules?.profile !== undefined) {
+      profile = rules.profile;
+      profileSource = `${path}.profile`;
+    }
+    layers.push({ path, allow: rules?.allow ?? [], deny: rules?.deny ?? [] });
+  }
+  const names = [...KNOWN_TOOLS];
+  for (const extra of options.extraTools ?? []) if (!names.includes(extra)) names.push(extra);
+  const base = { agentId, profile, profileSource, layers };
+  return {
+    ...base,
+    tools: names.map((name) => decideTool(base, name)),
+    unknownEntries: unknownEntries(layers, names),
+  };
+}
+
+/** The tools a policy allows, in their order. */
+export function filterTools<T extends Pick<AgentTool, 'name'>>(tools: readonly T[], policy: ToolPolicy): T[] {
+  return tools.filter((t) => decideTool(policy, t.name).allowed);
+}

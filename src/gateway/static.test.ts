@@ -136,6 +136,16 @@ describe('createStaticHandler', () => {
     expect((await get('/v1/models')).headers['x-fallthrough']).toBe('1');
   });
 
+  it('serves a file rewritten since the scan with its new length and ETag', async () => {
+    const before = await get('/icon.svg');
+    await writeFile(join(root, 'icon.svg'), '<svg><title>new and longer</title></svg>');
+    const after = await get('/icon.svg');
+    expect(after.body).toBe('<svg><title>new and longer</title></svg>');
+    expect(after.headers['content-length']).toBe(String(after.body.length));
+    expect(after.headers.etag).not.toBe(before.headers.etag);
+    expect((await get('/icon.svg', { 'if-none-match': String(before.headers.etag) })).status).toBe(200);
+  });
+
   it('finds files added after start once the rescan interval passed', async () => {
     await writeFile(join(root, 'late.txt'), 'late');
     clock += 1000;

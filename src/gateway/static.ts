@@ -1,5 +1,5 @@
-import { constants, existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { constants, existsSync, readdirSync, realpathSync, type Stats, statSync } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, extname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,8 +30,6 @@ const MAX_DEPTH = 8;
 
 interface Entry {
   file: string;
-  size: number;
-  mtimeMs: number;
   type: string;
 }
 
@@ -114,7 +112,7 @@ function scan(rootDir: string): Map<string, Entry> {
       if (st.isDirectory()) walk(real, url, depth + 1);
       else if (st.isFile()) {
         const type = CONTENT_TYPES[extname(name).toLowerCase()];
-        if (type) index.set(url, { file: real, size: st.size, mtimeMs: st.mtimeMs, type });
+        if (type) index.set(url, { file: real, type });
       }
     }
   };
@@ -180,43 +178,50 @@ export function createStaticHandler(rootDir: string, options: StaticHandlerOptio
       res.end(req.method === 'HEAD' ? undefined : NOT_BUILT);
       return true;
     }
-    serve(req, res, path, entry);
+    void serve(req, res, path, entry);
     return true;
   };
 }
 
-function serve(req: IncomingMessage, res: ServerResponse, path: string, entry: Entry): void {
-  const etag = `W/"${entry.size.toString(16)}-${Math.floor(entry.mtimeMs).toString(16)}"`;
+/** Send one file. Size and ETag come from the open file, so a rebuild since the scan is served right. */
+async function serve(req: IncomingMessage, res: ServerResponse, path: string, entry: Entry): Promise<void> {
+  let handle: FileHandle;
+  try {
+    // O_NOFOLLOW: the indexed real path must still be a plain file, not a link swapped in since the scan.
+    handle = await open(entry.file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...securityHeaders(req) });
+    res.end('not found\n');
+    return;
+  }
+  let st: Stats;
+  try {
+    st = await handle.stat();
+  } catch {
+    await handle.close();
+    res.destroy();
+    return;
+  }
+  const etag = `W/"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
   const headers: Record<string, string | number> = {
     'content-type': entry.type,
     'cache-control': HASHED_ASSET.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache',
     etag,
     ...securityHeaders(req),
   };
-  if (req.headers['if-none-match'] === etag) {
-    res.writeHead(304, headers);
+  const status = !st.isFile() ? 404 : req.headers['if-none-match'] === etag ? 304 : 200;
+  if (status !== 200 || req.method === 'HEAD' || st.size === 0) {
+    await handle.close();
+    if (status === 404) res.writeHead(404, securityHeaders(req));
+    else res.writeHead(status, status === 200 ? { ...headers, 'content-length': st.size } : headers);
     res.end();
     return;
   }
-  headers['content-length'] = entry.size;
-  if (req.method === 'HEAD') {
-    res.writeHead(200, headers);
-    res.end();
-    return;
-  }
-  // O_NOFOLLOW: the indexed real path must still be a plain file, not a link swapped in since the scan.
-  open(entry.file, constants.O_RDONLY | constants.O_NOFOLLOW).then(
-    (handle) => {
-      res.writeHead(200, headers);
-      const stream = handle.createReadStream();
-      stream.once('error', () => res.destroy());
-      stream.pipe(res);
-    },
-    () => {
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...securityHeaders(req) });
-      res.end('not found\n');
-    },
-  );
+  res.writeHead(200, { ...headers, 'content-length': st.size });
+  // Exactly the bytes announced, even if the file grows meanwhile.
+  const stream = handle.createReadStream({ start: 0, end: st.size - 1 });
+  stream.once('error', () => res.destroy());
+  stream.pipe(res);
 }
 
 /**

@@ -36,6 +36,16 @@ describe('createFsTools', () => {
   });
 });
 
+describe('tools.fs.workspaceOnly', () => {
+  it('when false, reaches absolute paths outside the workspace (the fence still refuses bad text)', async () => {
+    await writeFile(join(dir, 'outside.txt'), 'out there');
+    tools = createFsTools({ workspaceDir: ws, config: { tools: { fs: { workspaceOnly: false } } } });
+    expect(text(await call('read', { path: join(dir, 'outside.txt') }))).toBe('out there');
+    expect(text(await call('read', { path: '../outside.txt' }))).toBe('out there');
+    expect((await call('read', { path: '%2e%2e/outside.txt' })).isError).toBe(true);
+  });
+});
+
 describe('read', () => {
   it('reads a file, and a window of lines with a continuation note', async () => {
     const lines = Array.from({ length: 10 }, (_, i) => `line ${i + 1}`).join('\n');

@@ -4,7 +4,7 @@ import { SecretRefSchema } from './schema-secret.js';
 const closed = { additionalProperties: false } as const;
 const Id = Type.String({ minLength: 1 });
 const DM_POLICY_HELP =
-  "'pairing' (default: unknown senders get a code the owner approves), 'allowlist' (only allowFrom), 'open' (anyone), 'disabled'.";
+  "'pairing' (default: unknown senders get a code the owner approves), 'allowlist' (allowFrom and senders approved earlier), 'open' (anyone), 'disabled'.";
 
 /**
  * Who may talk to the bot in direct messages: `pairing` (unknown senders get a short code the owner

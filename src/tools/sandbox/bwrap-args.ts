@@ -96,7 +96,8 @@ export function checkSandboxSpec(spec: SandboxSpec): void {
  * The bwrap argv (without the bwrap program itself) that runs `command` (absolute program path first)
  * in a fresh sandbox: new user/ipc/pid/uts/cgroup namespaces, no network unless `spec.network`, all
  * capabilities dropped, read-only /usr and system dirs, a minimal read-only /etc, private /proc, /dev and
- * /tmp, the workspace at its own path (rw, ro or absent), a cleared environment, and prlimit applying
+ * /tmp, the workspace at its own path (rw, ro or absent), everything else read-only (`--remount-ro /`), a
+ * cleared environment, and prlimit applying
  * RLIMIT_DATA (memoryMb), RLIMIT_CORE 0 and RLIMIT_CPU before the command is executed.
  */
 export function buildBwrapArgs(
@@ -121,6 +122,8 @@ export function buildBwrapArgs(
   args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
   if (spec.access === 'rw') args.push('--bind', spec.workspaceDir, spec.workspaceDir);
   else if (spec.access === 'ro') args.push('--ro-bind', spec.workspaceDir, spec.workspaceDir);
+  // The sandbox's own root (where bwrap created /etc and the mount points) becomes read-only too.
+  args.push('--remount-ro', '/');
   args.push('--chdir', spec.cwd, '--clearenv');
   const env = { ...spec.env, HOME: '/tmp', TMPDIR: '/tmp' };
   for (const [name, value] of Object.entries(env)) args.push('--setenv', name, value);

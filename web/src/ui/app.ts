@@ -77,7 +77,12 @@ export class CpApp extends LitElement {
           margin-right: 0;
         }
         header {
-          gap: 0.35rem;
+          gap: 0.3rem;
+          flex-wrap: nowrap;
+        }
+        header button {
+          padding: 0.3rem 0.5rem;
+          white-space: nowrap;
         }
         .status-text {
           position: absolute;

@@ -44,6 +44,10 @@ export class CpControl extends LitElement {
         overflow-x: auto;
         padding-bottom: 0.2rem;
       }
+      [role='tab'] {
+        white-space: nowrap;
+        flex: none;
+      }
       [role='tab'][aria-selected='true'],
       [role='tab'][aria-selected='true']:hover:not(:disabled) {
         background: var(--accent);

@@ -66,6 +66,7 @@ const substitution = [
   'diff <(ls) <(ls)',
   '$(echo rm) x',
   '`echo rm` x',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax on purpose
   'ls ${HOME}',
   'ls $HOME',
   'ls "$HOME"',
@@ -75,11 +76,14 @@ const substitution = [
   'ls $?',
   'ls $!',
   'ls $0',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax on purpose
   'echo ${PATH:0:1}',
   "echo $'\\x72m'",
   'echo $"x"',
   '$RM x',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax on purpose
   '${RM} x',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax on purpose
   'ls ${IFS}x',
   'ls x$(rm y)z',
   'echo "a$(rm x)b"',

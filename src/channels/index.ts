@@ -19,16 +19,16 @@ export type {
 export { channelSendError, sendOutcomeOf } from './contract.js';
 export type { RetryPolicy } from './delivery.js';
 export { DEFAULT_RETRY } from './delivery.js';
+export type { ChannelManagerOptions } from './manager.js';
+export { ChannelManager } from './manager.js';
 export type {
   AccountStatusView,
-  ChannelManagerOptions,
   ChannelSendRequest,
   ChannelSendResult,
   ChannelsStatus,
   PairingApproveResult,
   PairingListEntry,
-} from './manager.js';
-export { ChannelManager } from './manager.js';
+} from './manager-types.js';
 export type { MemoryAdapterOptions, MemoryFailure, MemoryInbound, MemoryMessage } from './memory.js';
 export { MemoryChannelAdapter } from './memory.js';
 export {

@@ -1,8 +1,16 @@
 import { type Config, type ConfigEnv, resolveSecret, type StatePaths } from '../config/index.js';
 import { CarapaceError, type Clock, errorMessage, newId, sleep, systemClock } from '../shared/index.js';
-import { type AccountRuntime, type AccountStats, openAccount } from './account.js';
-import type { AccountStatus, ChannelAdapter, ChannelLogger } from './contract.js';
+import { type AccountRuntime, openAccount } from './account.js';
+import type { ChannelAdapter, ChannelLogger } from './contract.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './delivery.js';
+import type {
+  AccountStatusView,
+  ChannelSendRequest,
+  ChannelSendResult,
+  ChannelsStatus,
+  PairingApproveResult,
+  PairingListEntry,
+} from './manager-types.js';
 import type { QueuedChunk } from './outbound-queue.js';
 import { InboundPipeline } from './pipeline.js';
 import { invalidMentionPatterns } from './policy.js';
@@ -26,54 +34,6 @@ export interface ChannelManagerOptions {
   retry?: Partial<RetryPolicy>;
   /** Telegram long-polling timeout in seconds (default 30). */
   telegramPollTimeoutSeconds?: number;
-}
-
-/** One account in `channels.status`: the adapter's view plus pipeline counters. */
-export type AccountStatusView = AccountStatus & { stats?: AccountStats };
-
-/** The `channels.status` payload. */
-export interface ChannelsStatus {
-  ts: number;
-  channels: Record<string, { configured: boolean; running: boolean; connected: boolean; accounts: number }>;
-  channelAccounts: Record<string, AccountStatusView[]>;
-}
-
-export interface ChannelSendRequest {
-  channel?: string | undefined;
-  accountId?: string | undefined;
-  to: string;
-  text: string;
-  /** Same key, same message: delivered once, even across a restart. */
-  idempotencyKey?: string | undefined;
-}
-
-export interface ChannelSendResult {
-  channel: string;
-  accountId: string;
-  to: string;
-  /** The platform id of the last chunk. */
-  messageId: string;
-  messageIds: string[];
-  chunks: number;
-}
-
-/** A pending pairing request as `pairing.list` shows it. */
-export interface PairingListEntry {
-  channel: string;
-  accountId: string;
-  code: string;
-  senderId: string;
-  senderName?: string;
-  createdAt: number;
-  expiresAt: number;
-}
-
-export interface PairingApproveResult {
-  channel: string;
-  accountId: string;
-  senderId: string;
-  senderName?: string;
-  approvedAt: number;
 }
 
 /**

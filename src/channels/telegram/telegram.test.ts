@@ -159,6 +159,14 @@ describe('telegram channel end to end (real grammY adapter, fake Bot API)', () =
     expect(logs.filter((l) => l.msg?.includes('per-channel-peer'))).toHaveLength(1);
   });
 
+  it('sets the configured ack reaction on a message whose turn starts', async () => {
+    config = makeConfig({ dmPolicy: 'open', ackReaction: '👀' });
+    await startManager();
+    const id = fake.userMessage({ from: BOB, text: 'react please' });
+    await fake.waitFor(() => fake.inChat(BOB.id).length === 1, 'reply');
+    expect(fake.reactions).toEqual([{ chatId: String(BOB.id), messageId: id, emoji: '👀' }]);
+  });
+
   it('ignores unmentioned group messages and answers a mention as a reply to it', async () => {
     await startManager();
     fake.userMessage({ from: ALICE, text: 'just chatting', chat: GROUP });

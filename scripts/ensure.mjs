@@ -27,7 +27,14 @@ if (!existsSync(lockMarker) || mtime(lockMarker) < mtime(join(root, 'package-loc
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }
 const stamp = join(root, 'dist', '.build-stamp');
-if (mtime(stamp) < Math.max(newest(join(root, 'src')), mtime(join(root, 'tsconfig.build.json')))) {
+const sources = [
+  newest(join(root, 'src')),
+  newest(join(root, 'web', 'src')),
+  mtime(join(root, 'web', 'index.html')),
+  mtime(join(root, 'web', 'vite.config.ts')),
+  mtime(join(root, 'scripts', 'build.mjs')),
+];
+if (mtime(stamp) < Math.max(...sources)) {
   console.error('carapace: building dist/ …');
   run('npm', ['run', '--silent', 'build']);
 }

@@ -8,7 +8,10 @@ export async function runGateway(options: GatewayStartOptions = {}): Promise<voi
   const gateway = await Gateway.start(options);
   const out = process.stdout;
   out.write(`Carapace gateway ${gateway.url} (pid ${process.pid})\n`);
-  out.write(`  HTTP      http://${gateway.url.slice(5)}/  (health: /healthz, readiness: /readyz)\n`);
+  out.write(
+    `  WebChat   http://${gateway.url.slice(5)}/  (sign in with the token from the token file below)\n`,
+  );
+  out.write(`  HTTP      health: /healthz, readiness: /readyz\n`);
   out.write(`  state     ${gateway.paths.stateDir}\n`);
   if (gateway.secret)
     out.write(`  auth      ${gateway.config.gateway.auth.mode} (token file: ${gateway.paths.tokenPath})\n`);

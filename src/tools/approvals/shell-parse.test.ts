@@ -81,6 +81,7 @@ describe('parseShell: flags everything dynamic', () => {
     ['ls "`rm x`"', ['backtick']],
     ['echo $((1+2))', ['arithmetic']],
     ['ls $HOME', ['variable']],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax on purpose
     ['ls "${HOME}"', ['variable']],
     ["echo $'\\x41'", ['variable']],
     ['ls $1 $@ $? $$', ['variable']],

@@ -23,6 +23,7 @@ describe('exec allowlist bypass corpus', () => {
   const corpus = bypassCorpus();
   let box: ShimBox;
   let recorder: ExecveRecorder | undefined;
+  let traced = false;
   let execves: ExecveCall[] = [];
   const requests: ApprovalRequest[] = [];
   const results = new Map<string, { status: unknown; code: unknown; asked: boolean }>();
@@ -139,10 +140,12 @@ describe('exec allowlist bypass corpus', () => {
         ).toEqual(argvs.map((a) => a.join(' ')).sort());
       }
       expect(() => chmodSync(join(box.root, 'HIJACKED'), 0o644)).toThrow();
+      traced = recorder !== undefined;
       execves = (await recorder?.stop()) ?? [];
     });
 
-    it.skipIf(!ExecveRecorder.available())('execve saw only the control argv (strace)', () => {
+    it('execve saw only the control argv (strace, where it can attach)', (ctx) => {
+      if (!traced) return ctx.skip();
       expect(execves.length).toBeGreaterThan(0);
       const seen = execves.map((c) => JSON.stringify(c.argv)).sort();
       const expected = controls.flatMap(([, argvs]) => argvs.map((a) => JSON.stringify(a))).sort();

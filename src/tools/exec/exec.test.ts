@@ -21,10 +21,11 @@ async function pollUntil(t: ExecTools, id: string, done: (all: string) => boolea
   throw new Error(`process ${id} never produced the expected output: ${all}`);
 }
 
+/** Running (a zombie waiting for a reaper counts as gone). */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ToolOutput } from '../../agent/index.js';
@@ -89,6 +89,9 @@ describe('exec and process tools', () => {
     );
     expect(body(await exec(t, { command: 'cat missing || echo fallback' })).output).toContain('fallback\n');
     expect(body(await exec(t, { command: 'rm in.txt' }))).toMatchObject({ code: 'EXEC_NOT_ALLOWLISTED' });
+    mkdirSync(join(box.ws, 'sub'));
+    writeFileSync(join(box.ws, 'sub', 'only-here.txt'), '');
+    expect(body(await exec(t, { command: 'cd sub && ls' })).output).toBe('only-here.txt\n');
   });
 
   it('moves a long command to the background after yieldMs and reports its end through notify', async () => {

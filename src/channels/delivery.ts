@@ -136,6 +136,7 @@ export class Delivery {
           logger.error({ ...where, error: message, attempts: attempt }, 'channel delivery failed');
           return 'failed';
         }
+        await queue.markRetry(chunk.id);
         logger.warn({ ...where, error: message, attempt, retryInMs: wait }, 'channel send failed; retrying');
         await this.deps.sleep(wait, this.deps.signal);
       }

@@ -29,11 +29,22 @@ export interface QueuedChunk {
 type Record_ =
   | { v: 1; t: 'chunk'; c: QueuedChunk }
   | { v: 1; t: 'sending'; id: string; at: number }
+  | { v: 1; t: 'retry'; id: string; at: number }
   | { v: 1; t: 'sent'; id: string; at: number; messageId: string }
   | { v: 1; t: 'failed' | 'unknown'; id: string; at: number; error: string };
 
 /** Finished chunks remembered (for idempotent re-enqueues) after a compaction. */
 const KEEP_DONE = 1000;
+/** Records appended between compactions. */
+const COMPACT_EVERY = 5000;
+/** How much history the queue keeps. */
+export interface QueueLimits {
+  /** Finished chunks kept at a compaction (re-enqueueing their keys is still a no-op). */
+  keepDone: number;
+  /** Records appended between compactions. */
+  compactEvery: number;
+}
+
 /** Chunks older than this are not resent after a restart. */
 export const OUTBOUND_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
@@ -49,16 +60,24 @@ const done = (c: QueuedChunk) => c.state === 'sent' || c.state === 'failed' || c
 export class OutboundQueue {
   readonly #chunks = new Map<string, QueuedChunk>();
   #lines = 0;
+  #compactAt: number;
   #writes: Promise<void> = Promise.resolve();
   #recovered: QueuedChunk[] = [];
 
   private constructor(
     readonly path: string,
     private readonly clock: Clock,
-  ) {}
+    private readonly limits: QueueLimits,
+  ) {
+    this.#compactAt = limits.compactEvery;
+  }
 
-  static async open(path: string, clock: Clock): Promise<OutboundQueue> {
-    const queue = new OutboundQueue(path, clock);
+  static async open(path: string, clock: Clock, limits: Partial<QueueLimits> = {}): Promise<OutboundQueue> {
+    const queue = new OutboundQueue(path, clock, {
+      keepDone: KEEP_DONE,
+      compactEvery: COMPACT_EVERY,
+      ...limits,
+    });
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     let text = '';
     try {
@@ -69,6 +88,7 @@ export class OutboundQueue {
     for (const line of text.split('\n')) {
       if (!line.trim()) continue;
       queue.#lines++;
+      queue.#compactAt = queue.#lines + queue.limits.compactEvery;
       try {
         queue.#apply(JSON.parse(line) as Record_);
       } catch {
@@ -126,6 +146,10 @@ export class OutboundQueue {
   markSending(id: string): Promise<void> {
     return this.#append([{ v: 1, t: 'sending', id, at: this.clock.now() }]);
   }
+  /** A send failed in a way that is safe to retry: back to `queued`. */
+  markRetry(id: string): Promise<void> {
+    return this.#append([{ v: 1, t: 'retry', id, at: this.clock.now() }]);
+  }
   markSent(id: string, messageId: string): Promise<void> {
     return this.#append([{ v: 1, t: 'sent', id, at: this.clock.now(), messageId }]);
   }
@@ -162,6 +186,8 @@ export class OutboundQueue {
     if (r.t === 'sending') {
       c.state = 'sending';
       c.attempts++;
+    } else if (r.t === 'retry') {
+      c.state = 'queued';
     } else if (r.t === 'sent') {
       c.state = 'sent';
       c.messageId = r.messageId;
@@ -190,7 +216,10 @@ export class OutboundQueue {
   #append(records: Record_[]): Promise<void> {
     for (const r of records) this.#apply(r);
     const next = this.#writes.then(async () => {
-      if (this.#lines > 4 * this.#chunks.size + 2000) await this.#compact();
+      if (this.#lines >= this.#compactAt) {
+        await this.#compact();
+        this.#compactAt = this.#lines + this.limits.compactEvery;
+      }
       this.#lines += records.length;
       await appendFileDurable(this.path, records.map((r) => `${JSON.stringify(r)}\n`).join(''), true);
     });
@@ -201,7 +230,8 @@ export class OutboundQueue {
   /** Rewrite the file as one snapshot per kept chunk: every unfinished one and the newest finished ones. */
   async #compact(): Promise<void> {
     const finished = [...this.#chunks.values()].filter(done).sort((a, b) => a.createdAt - b.createdAt);
-    for (const c of finished.slice(0, Math.max(0, finished.length - KEEP_DONE))) this.#chunks.delete(c.id);
+    for (const c of finished.slice(0, Math.max(0, finished.length - this.limits.keepDone)))
+      this.#chunks.delete(c.id);
     const lines = [...this.#chunks.values()].map((c) => `${JSON.stringify({ v: 1, t: 'chunk', c })}\n`);
     await writeFileAtomic(this.path, lines.join(''), { mode: 0o600 });
     this.#lines = lines.length;

@@ -132,3 +132,25 @@ describe('OutboundQueue', () => {
     expect(after.get('old#0')).toMatchObject({ state: 'failed' });
   });
 });
+
+describe('OutboundQueue compaction', () => {
+  it('keeps the file and the memory bounded while remembering the newest keys', async () => {
+    const path = join(dir, 'busy.jsonl');
+    const q = await OutboundQueue.open(path, clock, { keepDone: 50, compactEvery: 300 });
+    for (let i = 0; i < 300; i++) {
+      now++;
+      await q.enqueue(`k${i}`, '1', ['x']);
+      await q.markSending(`k${i}#0`);
+      await q.markRetry(`k${i}#0`);
+      await q.markSending(`k${i}#0`);
+      await q.markSent(`k${i}#0`, String(i));
+    }
+    await q.close();
+    const lines = (await readFile(path, 'utf8')).trim().split('\n').length;
+    expect(lines).toBeLessThan(700);
+    const after = await OutboundQueue.open(path, clock);
+    expect(after.get('k0#0')).toBeUndefined();
+    expect(after.get('k299#0')).toMatchObject({ state: 'sent', messageId: '299', attempts: 2 });
+    expect(after.takeRecovered()).toEqual([]);
+  });
+});

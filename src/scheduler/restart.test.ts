@@ -1,12 +1,19 @@
-import { appendFile, copyFile, readdir, readFile } from 'node:fs/promises';
+import { appendFile, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CronJobInput } from '../protocol/index.js';
 import type { SchedulerOptions } from './options.js';
 import type { TurnOutcome } from './ports.js';
-import type { EndRecord, RunRecord, SkippedRecord, StartRecord } from './run-log.js';
+import type { StartRecord } from './run-log.js';
 import { Scheduler } from './scheduler.js';
-import { FakeTime, RecordingPorts, tempCronDir, until } from './test-support.js';
+import {
+  checkExactlyOnce,
+  FakeTime,
+  RecordingPorts,
+  readRunLogs as records,
+  tempCronDir,
+  until,
+} from './test-support.js';
 
 const T0 = Date.parse('2026-06-01T10:00:00Z');
 const MIN = 60_000;
@@ -30,43 +37,6 @@ async function boot(
   await s.start();
   const settle = () => until(() => s.status().running.length === 0);
   return { s, time, ports, settle };
-}
-
-async function records(cronDir: string): Promise<RunRecord[]> {
-  const dir = join(cronDir, 'runs');
-  const out: RunRecord[] = [];
-  for (const f of await readdir(dir).catch(() => [] as string[])) {
-    const text = await readFile(join(dir, f), 'utf8');
-    for (const line of text.split('\n').filter(Boolean)) out.push(JSON.parse(line) as RunRecord);
-  }
-  return out;
-}
-
-/** The REL-07 invariants over every run log: one start per scheduled slot, one end per start, no overlap. */
-function checkExactlyOnce(all: RunRecord[]): { runs: number; interrupted: number; skipped: number } {
-  const starts = all.filter((r): r is StartRecord => r.type === 'start');
-  const ends = all.filter((r): r is EndRecord => r.type === 'end');
-  const skipped = all.filter((r): r is SkippedRecord => r.type === 'skipped');
-  const slots = starts.filter((r) => r.trigger === 'schedule').map((r) => `${r.jobId}@${r.scheduledAt}`);
-  expect(new Set(slots).size).toBe(slots.length);
-  const endsByRun = new Map<string, number>();
-  for (const e of ends) endsByRun.set(e.runId, (endsByRun.get(e.runId) ?? 0) + 1);
-  for (const st of starts) expect(endsByRun.get(st.runId), `run ${st.runId} ends once`).toBe(1);
-  for (const k of skipped) {
-    const inside = starts.filter(
-      (st) =>
-        st.jobId === k.jobId &&
-        st.trigger === 'schedule' &&
-        st.scheduledAt >= k.scheduledAt &&
-        st.scheduledAt <= k.lastScheduledAt,
-    );
-    expect(inside, 'a skipped range holds no run').toEqual([]);
-  }
-  return {
-    runs: starts.length,
-    interrupted: ends.filter((e) => e.status === 'interrupted').length,
-    skipped: skipped.reduce((n, k) => n + k.count, 0),
-  };
 }
 
 const everyMinute = (name: string): CronJobInput => ({

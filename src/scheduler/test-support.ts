@@ -2,12 +2,14 @@
  * Test support for the scheduler's tests (not exported by index.ts): fake time (a wall clock that can
  * jump, monotonic timers that fire only when advanced) and recording ports.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import type { CronEvent, HeartbeatEvent } from '../protocol/index.js';
 import type { Clock } from '../shared/index.js';
 import type { DeliveryRequest, SchedulerPorts, Timers, TurnOutcome, TurnRequest } from './ports.js';
+import type { EndRecord, RunRecord, SkippedRecord, StartRecord } from './run-log.js';
 
 interface FakeTimer {
   at: number;
@@ -130,4 +132,42 @@ export async function until(cond: () => boolean, ms = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 2));
   }
   await new Promise((r) => setImmediate(r));
+}
+
+/** Every record of every run log under `cronDir`. */
+export async function readRunLogs(cronDir: string): Promise<RunRecord[]> {
+  const dir = join(cronDir, 'runs');
+  const out: RunRecord[] = [];
+  for (const f of await readdir(dir).catch(() => [] as string[])) {
+    const text = await readFile(join(dir, f), 'utf8');
+    for (const line of text.split('\n').filter(Boolean)) out.push(JSON.parse(line) as RunRecord);
+  }
+  return out;
+}
+
+/** The REL-07 invariants over every run log: one start per scheduled slot, one end per start, no overlap. */
+export function checkExactlyOnce(all: RunRecord[]): { runs: number; interrupted: number; skipped: number } {
+  const starts = all.filter((r): r is StartRecord => r.type === 'start');
+  const ends = all.filter((r): r is EndRecord => r.type === 'end');
+  const skipped = all.filter((r): r is SkippedRecord => r.type === 'skipped');
+  const slots = starts.filter((r) => r.trigger === 'schedule').map((r) => `${r.jobId}@${r.scheduledAt}`);
+  expect(new Set(slots).size).toBe(slots.length);
+  const endsByRun = new Map<string, number>();
+  for (const e of ends) endsByRun.set(e.runId, (endsByRun.get(e.runId) ?? 0) + 1);
+  for (const st of starts) expect(endsByRun.get(st.runId), `run ${st.runId} ends once`).toBe(1);
+  for (const k of skipped) {
+    const inside = starts.filter(
+      (st) =>
+        st.jobId === k.jobId &&
+        st.trigger === 'schedule' &&
+        st.scheduledAt >= k.scheduledAt &&
+        st.scheduledAt <= k.lastScheduledAt,
+    );
+    expect(inside, 'a skipped range holds no run').toEqual([]);
+  }
+  return {
+    runs: starts.length,
+    interrupted: ends.filter((e) => e.status === 'interrupted').length,
+    skipped: skipped.reduce((n, k) => n + k.count, 0),
+  };
 }

@@ -23,3 +23,8 @@ export function readClientEnv(env: NodeJS.ProcessEnv = process.env): ClientEnv {
     password: pick('CARAPACE_GATEWAY_PASSWORD', 'OPENCLAW_GATEWAY_PASSWORD'),
   };
 }
+
+/** The process environment. Only src/config reads `process.env`; others get it through this. */
+export function processEnvironment(): NodeJS.ProcessEnv {
+  return process.env;
+}

@@ -6,6 +6,7 @@ import {
   type LoadedConfig,
   loadConfig,
   planReload,
+  processEnvironment,
   resolvePaths,
   type StatePaths,
 } from '../config/index.js';
@@ -32,7 +33,7 @@ import { FailureLimiter } from './rate-limit.js';
 import { MethodRegistry } from './registry.js';
 import type { RunService } from './runs/run-service.js';
 import { GatewayTransport } from './server.js';
-import { createServices } from './services.js';
+import { createServices, type Services } from './services.js';
 import type { GatewaySessions } from './sessions.js';
 import { createStaticHandler, findWebRoot } from './static.js';
 import { buildHealth, buildHello, buildStatus, presenceOf } from './views.js';
@@ -82,6 +83,7 @@ export class Gateway {
   idempotency!: IdempotencyStore;
   sessions!: GatewaySessions;
   runs!: RunService;
+  #services!: Services;
   transport!: GatewayTransport;
   #lock!: GatewayLock;
 
@@ -93,6 +95,10 @@ export class Gateway {
     this.#loaded = loaded;
     this.startedAt = clock.now();
     this.#limiter = new FailureLimiter(loaded.config.gateway.auth.rateLimit, clock);
+  }
+
+  get #env(): NodeJS.ProcessEnv {
+    return this.options.env ?? processEnvironment();
   }
 
   get config(): Config {
@@ -154,7 +160,7 @@ export class Gateway {
     });
     await this.#lock.acquire();
     this.#host = bindHost(config.gateway.bind);
-    this.#secret = await resolveGatewaySecret(config, paths, this.options.env ?? process.env);
+    this.#secret = await resolveGatewaySecret(config, paths, this.#env);
     if (this.#secret.mode === 'none' && !isLoopbackAddress(this.#host)) {
       throw new CarapaceError(
         'UNSAFE_BIND',
@@ -178,12 +184,13 @@ export class Gateway {
       config: () => this.config,
       paths,
       clock: this.clock,
-      env: this.options.env,
+      env: this.#env,
       logger: this.logger,
       idempotency: this.idempotency,
       broadcast: (event, payload) => this.broadcast(event, payload),
       secret: () => this.secret,
     });
+    this.#services = services;
     this.sessions = services.sessions;
     this.runs = services.runs;
     this.#httpRoutes.push(
@@ -247,6 +254,7 @@ export class Gateway {
     await this.#watchConfig();
     this.#readiness = 'ready';
     const replayed = await this.runs.start();
+    await this.#services.channels.start();
     if (replayed > 0) this.logger.warn({ replayed }, 'replaying messages accepted before the last stop');
     this.logger.info({ url: this.url, secret: this.#secret.mode, pid: process.pid }, 'gateway listening');
   }
@@ -273,6 +281,7 @@ export class Gateway {
       eventLoop: this.#eventLoopSample,
       startedMono: this.#startedMono,
       sessions: (agentId) => this.sessions.summary(agentId),
+      channels: this.#services.channels.status().channels,
     });
   }
 
@@ -405,6 +414,7 @@ export class Gateway {
     this.runs.configure(c);
     if (plan.changed.some((p) => p.startsWith('gateway.tickIntervalMs'))) this.#restartTick();
     if (plan.changed.some((p) => p.startsWith('gateway.auth'))) await this.#rotateSecret();
+    if (plan.changed.some((p) => p.startsWith('channels'))) await this.#services.channels.reload();
     if (plan.restart.length > 0) {
       this.logger.warn({ paths: plan.restart }, 'config changed in fields that need a gateway restart');
     }
@@ -414,7 +424,7 @@ export class Gateway {
 
   /** A new secret: new connects must use it and connections made with the old one are closed. */
   async #rotateSecret(): Promise<void> {
-    const next = await resolveGatewaySecret(this.config, this.paths, this.options.env ?? process.env);
+    const next = await resolveGatewaySecret(this.config, this.paths, this.#env);
     const same =
       next.mode === this.#secret.mode &&
       (next.mode === 'none' || (this.#secret.mode !== 'none' && next.value === this.#secret.value));
@@ -447,7 +457,11 @@ export class Gateway {
 
   async #teardown(): Promise<void> {
     await this.#watcher?.stop();
+    await this.#services?.channels
+      .stop()
+      .catch((err) => this.logger.error({ err: String(err) }, 'channels stop failed'));
     await this.runs?.stop();
+    await this.#services?.exec.registry.stop();
     for (const t of this.#timers) clearInterval(t);
     if (this.#tick) clearInterval(this.#tick);
     this.#eventLoop.stop();

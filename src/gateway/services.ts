@@ -1,6 +1,18 @@
 import { join } from 'node:path';
+import type { AgentTool } from '../agent/index.js';
+import { ChannelManager } from '../channels/index.js';
 import type { Config, StatePaths } from '../config/index.js';
-import type { Clock } from '../shared/index.js';
+import { type Clock, errorMessage } from '../shared/index.js';
+import {
+  createBuiltinTools,
+  createExecApprovalsStore,
+  createExecTools,
+  type ExecApprovalsStore,
+  type ExecTools,
+  filterTools,
+  InMemoryApprovalBroker,
+  resolveToolPolicy,
+} from '../tools/index.js';
 import type { IdempotencyStore } from './idempotency.js';
 import type { Logger } from './logger.js';
 import { agentFinal } from './methods/agent.js';
@@ -13,7 +25,8 @@ export interface ServiceHost {
   config(): Config;
   paths: StatePaths;
   clock: Clock;
-  env: NodeJS.ProcessEnv | undefined;
+  /** The environment for secret refs and child processes (the process's own when undefined). */
+  env: NodeJS.ProcessEnv;
   logger: Logger;
   idempotency: IdempotencyStore;
   broadcast(event: string, payload: unknown): void;
@@ -24,6 +37,10 @@ export interface ServiceHost {
 export interface Services {
   sessions: GatewaySessions;
   runs: RunService;
+  channels: ChannelManager;
+  broker: InMemoryApprovalBroker;
+  approvals: ExecApprovalsStore;
+  exec: ExecTools;
 }
 
 /** Build the subsystems behind the methods: session stores and the run path. Seeds agent workspaces. */
@@ -42,6 +59,53 @@ export async function createServices(host: ServiceHost): Promise<Services> {
       }),
     onRepair: (info) => host.logger.warn(info, 'transcript repaired after an unclean stop'),
   });
+  const broker = new InMemoryApprovalBroker({ clock: host.clock });
+  broker.subscribe((event) => {
+    if (event.type === 'requested') host.broadcast('exec.approval.requested', event.request);
+    else host.broadcast('exec.approval.resolved', { id: event.id, decision: event.decision, by: event.by });
+  });
+  const approvals = createExecApprovalsStore({ path: join(host.paths.stateDir, 'exec-approvals.json') });
+  // Filled in below: tools reach the run path (notify) and channels (message) through these.
+  let runsRef: RunService | undefined;
+  let channelsRef: ChannelManager | undefined;
+  const exec = createExecTools({
+    config: () => ({ exec: host.config().tools.exec, sandbox: host.config().tools.sandbox }),
+    workspaceDir: (agentId) => sessions.agent(agentId).workspaceDir,
+    stateDir: host.paths.stateDir,
+    env: host.env,
+    broker,
+    store: approvals,
+    notify: (sessionKey, text) => runsRef?.notify(sessionKey, text),
+  });
+  const tools = (agentId: string, _sessionKey: string): readonly AgentTool[] => {
+    const config = host.config();
+    const all: AgentTool[] = [
+      ...createBuiltinTools({
+        workspaceDir: sessions.agent(agentId).workspaceDir,
+        config,
+        env: host.env,
+        message: {
+          send: async (req, meta) => {
+            if (!channelsRef) throw new Error('no channels are running');
+            const res = await channelsRef.send({
+              ...req,
+              idempotencyKey: `${meta.runId}:${req.channel}:${req.to}:${req.text.length}`,
+            });
+            return res.messageId ? { messageId: String(res.messageId) } : {};
+          },
+        },
+        sessionStatus: {
+          status: async ({ sessionKey: key, agentId: id }) => {
+            const entry = await sessions.store(id).get(key);
+            return entry ?? `no session ${key}`;
+          },
+        },
+      }),
+      exec.exec as unknown as AgentTool,
+      exec.process as unknown as AgentTool,
+    ];
+    return filterTools(all, resolveToolPolicy(config, agentId));
+  };
   const runs = new RunService({
     config: host.config,
     env: host.env,
@@ -55,6 +119,7 @@ export async function createServices(host: ServiceHost): Promise<Services> {
       return s ? [s] : [];
     },
     logger: host.logger,
+    tools,
     onRecoveredFinal: (req, outcome) => {
       void host.idempotency.finish('agent', req.runId, { ok: true, payload: agentFinal(req.runId, outcome) });
     },
@@ -64,5 +129,39 @@ export async function createServices(host: ServiceHost): Promise<Services> {
     const created = await seedWorkspace(agent.workspaceDir);
     if (created.length > 0) host.logger.info({ agentId: agent.id, created }, 'workspace seeded');
   }
-  return { sessions, runs };
+  runsRef = runs;
+  const channels = new ChannelManager({
+    config: host.config,
+    paths: host.paths,
+    env: host.env,
+    clock: host.clock,
+    logger: host.logger.child({ subsystem: 'channels' }),
+    emit: (event, payload) => host.broadcast(event, payload),
+    sink: {
+      submit: async (envelope, route, idempotencyKey) => {
+        const req = {
+          v: 1 as const,
+          runId: idempotencyKey,
+          method: 'channel' as const,
+          sessionKey: route.sessionKey,
+          agentId: route.agentId,
+          message: envelope.text,
+          acceptedAt: host.clock.now(),
+        };
+        try {
+          const sub = await runs.submit(req);
+          if (sub.duplicate) return { text: '' };
+          const outcome = await sub.outcome;
+          if (outcome.status !== 'ok') return { error: outcome.error.message };
+          if (outcome.result.status === 'error')
+            return { error: outcome.result.error?.message ?? 'the run failed' };
+          return { text: outcome.result.text };
+        } catch (err) {
+          return { error: errorMessage(err) };
+        }
+      },
+    },
+  });
+  channelsRef = channels;
+  return { sessions, runs, channels, broker, approvals, exec };
 }

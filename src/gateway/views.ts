@@ -28,6 +28,7 @@ export function buildHealth(input: {
   eventLoop: EventLoopHealth;
   startedMono: number;
   sessions?: (agentId: string) => SessionSummary | undefined;
+  channels?: Record<string, unknown> | unknown[];
 }): HealthResult {
   const t0 = performance.now();
   const agents = configuredAgents(input.config).map((a) => ({
@@ -48,7 +49,7 @@ export function buildHealth(input: {
     eventLoop: input.eventLoop,
     agents,
     sessions: { count: agents.reduce((n, a) => n + a.sessions.count, 0) },
-    channels: {},
+    channels: (input.channels ?? {}) as Record<string, unknown>,
     heartbeatSeconds: 0,
     defaultAgentId,
   };

@@ -6,10 +6,13 @@
  */
 
 export { PATCH_FORMAT } from './apply-patch-tool.js';
+// exec and process, the sandbox and exec approvals (their own folders).
+export * from './approvals/index.js';
 export type { BuiltinToolsDeps } from './builtin.js';
 export { createBuiltinTools } from './builtin.js';
 export type { ToolsConfigSource } from './config.js';
 export { toolsConfig } from './config.js';
+export * from './exec/index.js';
 export type { FencedPath, WorkspaceFence, WriteTarget } from './fence.js';
 export { checkPathText, createWorkspaceFence, MAX_PATH_CHARS } from './fence.js';
 export type { FsToolsDeps } from './fs-tools.js';
@@ -36,6 +39,7 @@ export {
   TOOL_GROUPS,
   TOOL_PROFILES,
 } from './policy.js';
+export * from './sandbox/index.js';
 export type { SessionStatusPort } from './session-status-tool.js';
 export { createSessionStatusTool } from './session-status-tool.js';
 export type { CheckedUrl, CheckUrlOptions, ResolvedAddress, Resolver } from './ssrf.js';

@@ -19,10 +19,10 @@ export async function tempStateDir(config?: Record<string, unknown>): Promise<st
   return dir;
 }
 
-/** Start a real gateway on 127.0.0.1:0 with its own temp state dir and an empty environment. */
+/** Start a real gateway on 127.0.0.1:0 with its own temp state dir and an environment of only PATH. */
 export async function startGateway(
   config?: Record<string, unknown>,
-  env: NodeJS.ProcessEnv = {},
+  env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin' },
 ): Promise<Harness> {
   const stateDir = await tempStateDir(config);
   const start = () => Gateway.start({ stateDir, port: 0, env });

@@ -4,6 +4,8 @@ import type { Clock } from '../../shared/index.js';
 import type { MethodRegistry } from '../registry.js';
 import type { Services } from '../services.js';
 import { registerAgentMethods } from './agent.js';
+import { registerApprovalMethods } from './approvals.js';
+import { registerChannelMethods } from './channels.js';
 import { registerConfigMethods } from './config.js';
 import { registerCoreMethods } from './core.js';
 import { registerLogMethods } from './logs.js';
@@ -28,6 +30,15 @@ export function registerAllMethods(registry: MethodRegistry, deps: AllMethodDeps
   registerCoreMethods(registry, { health: deps.health, status: deps.status, presence: deps.presence });
   registerConfigMethods(registry, { current: deps.loaded, env: deps.env, reload: deps.reload });
   registerLogMethods(registry, { logFile: deps.logFile, flush: deps.flushLogs });
-  registerSessionMethods(registry, { sessions, abort: (key, opts) => runs.abort(key, opts) });
+  registerSessionMethods(registry, {
+    sessions,
+    abort: (key, opts) => {
+      // Reset/delete/abort also end the session's background processes.
+      if (opts.clearQueue) void deps.services.exec.registry.killSession(key);
+      return runs.abort(key, opts);
+    },
+  });
   registerAgentMethods(registry, { config: () => deps.loaded().config, sessions, runs, clock: deps.clock });
+  registerChannelMethods(registry, { channels: deps.services.channels });
+  registerApprovalMethods(registry, { broker: deps.services.broker, store: deps.services.approvals });
 }

@@ -11,6 +11,7 @@ export class RunEvents {
   #chatSeq = 0;
   #text = '';
   #ended = false;
+  #started = false;
 
   constructor(
     readonly runId: string,
@@ -21,6 +22,8 @@ export class RunEvents {
 
   agent(ev: AgentEvent): void {
     if (ev.stream === 'model') return; // retries and failovers are logged, not a protocol stream
+    // The gateway announced the start when the turn began; the loop's own start would be a second one.
+    if (ev.stream === 'lifecycle' && ev.data.phase === 'start' && this.#started) return;
     this.broadcast('agent', {
       runId: this.runId,
       seq: ++this.#agentSeq,
@@ -41,6 +44,7 @@ export class RunEvents {
 
   /** A lifecycle event the gateway makes itself (a run that never reached the model). */
   lifecycle(data: Record<string, unknown>): void {
+    if (data.phase === 'start') this.#started = true;
     this.broadcast('agent', {
       runId: this.runId,
       seq: ++this.#agentSeq,

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { AgentTool } from '../../agent/index.js';
 import type { Config, ThinkingLevel } from '../../config/index.js';
 import { AUTH_PROFILES_FILE, createModelRuntime, type ModelRuntime } from '../../models/index.js';
 import { Inbox, LaneManager, type LaneOutcome } from '../../sessions/index.js';
@@ -25,6 +26,8 @@ export interface RunServiceDeps {
   broadcast: Broadcast;
   secrets(): string[];
   logger: Logger;
+  /** The tools a session may use (after policy). */
+  tools?: (agentId: string, sessionKey: string) => readonly AgentTool[];
   /** A recovered `agent` run finished: record its final answer for retries of the same key. */
   onRecoveredFinal(req: TurnRequest, outcome: LaneOutcome<TurnResult>): void;
 }
@@ -204,6 +207,7 @@ export class RunService {
         clock: this.deps.clock,
         timeZone: this.deps.timeZone,
         thinking: this.#thinking,
+        ...(this.deps.tools ? { tools: this.deps.tools } : {}),
       });
     } catch (err) {
       const last = job.messages[job.messages.length - 1]!;
@@ -231,6 +235,25 @@ export class RunService {
     });
     this.#models.set(agentId, { config, runtime });
     return runtime;
+  }
+
+  /**
+   * A note for a session from outside a turn (a background process ended): recorded in its transcript as
+   * a system note, which the next turn's context includes.
+   */
+  notify(sessionKey: string, text: string): void {
+    try {
+      const { key, agentId } = this.deps.sessions.resolveKey(sessionKey);
+      const store = this.deps.sessions.store(agentId);
+      void store
+        .ensureSession(key)
+        .then(() => store.appendMessage(key, { role: 'system', content: text }))
+        .catch((err) =>
+          this.deps.logger.warn({ err: errorMessage(err), sessionKey }, 'could not record a session note'),
+        );
+    } catch (err) {
+      this.deps.logger.warn({ err: errorMessage(err), sessionKey }, 'could not record a session note');
+    }
   }
 
   /** Secrets the model runtimes resolved (for scrubbing logs). */

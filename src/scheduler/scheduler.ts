@@ -340,12 +340,15 @@ export class Scheduler {
     active.started.resolve(true);
     const { runId, scheduledAt } = base;
     this.#o.ports.emit('cron', { jobId: job.id, action: 'started', runId, scheduledAt });
-    const outcome = await executeJob(job, {
-      ports: this.#o.ports,
-      heartbeats: this.#heartbeats,
-      agentId: this.#agentOf(job),
-      signal: active.controller.signal,
-    });
+    // Removed or stopped while the start was being recorded: close the run without doing it.
+    const outcome: ExecOutcome = active.controller.signal.aborted
+      ? { status: 'interrupted', error: 'stopped before the run began' }
+      : await executeJob(job, {
+          ports: this.#o.ports,
+          heartbeats: this.#heartbeats,
+          agentId: this.#agentOf(job),
+          signal: active.controller.signal,
+        });
     const end: EndRecord = { ...base, type: 'end', endedAt: this.#clock.now(), status: outcome.status };
     if (outcome.error !== undefined) end.error = outcome.error;
     if (outcome.summary !== undefined) end.summary = outcome.summary;

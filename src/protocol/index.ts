@@ -7,6 +7,7 @@ export * from './errors.js';
 export * from './frames.js';
 export * from './methods.js';
 export * from './methods-agent.js';
+export * from './methods-approvals.js';
 export * from './methods-channels.js';
 export * from './methods-core.js';
 export * from './methods-cron.js';

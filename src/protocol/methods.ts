@@ -16,6 +16,15 @@ import {
   ModelsListResultSchema,
 } from './methods-agent.js';
 import {
+  ExecApprovalResolveParamsSchema,
+  ExecApprovalResolveResultSchema,
+  ExecApprovalsGetParamsSchema,
+  ExecApprovalsGetResultSchema,
+  ExecApprovalsListParamsSchema,
+  ExecApprovalsListResultSchema,
+  ExecApprovalsSetParamsSchema,
+} from './methods-approvals.js';
+import {
   ChannelsLogoutParamsSchema,
   ChannelsLogoutResultSchema,
   ChannelsStatusParamsSchema,
@@ -151,6 +160,26 @@ export const METHOD_SPECS = {
     scope: 'operator.read',
     params: AgentIdentityParamsSchema,
     result: AgentIdentityResultSchema,
+  },
+  'exec.approval.resolve': {
+    scope: 'operator.approvals',
+    params: ExecApprovalResolveParamsSchema,
+    result: ExecApprovalResolveResultSchema,
+  },
+  'exec.approvals.list': {
+    scope: 'operator.approvals',
+    params: ExecApprovalsListParamsSchema,
+    result: ExecApprovalsListResultSchema,
+  },
+  'exec.approvals.get': {
+    scope: 'operator.admin',
+    params: ExecApprovalsGetParamsSchema,
+    result: ExecApprovalsGetResultSchema,
+  },
+  'exec.approvals.set': {
+    scope: 'operator.admin',
+    params: ExecApprovalsSetParamsSchema,
+    result: ExecApprovalsGetResultSchema,
   },
   'models.list': { scope: 'operator.read', params: ModelsListParamsSchema, result: ModelsListResultSchema },
   'channels.status': {

@@ -144,9 +144,13 @@ export class RunService {
    */
   async submit(
     req: TurnRequest,
+    options: { durable?: boolean } = {},
   ): Promise<
     { duplicate: false; outcome: Promise<LaneOutcome<TurnResult>> } | { duplicate: 'open' | 'answered' }
   > {
+    // Not durable: the caller keeps its own record (the scheduler marks a run cut short by a crash
+    // `interrupted` and must not see it replayed).
+    if (options.durable === false) return { duplicate: false, outcome: this.#enqueue(req, req.runId) };
     const { duplicate } = await this.inbox.accept(req, { id: req.runId, sessionKey: req.sessionKey });
     if (duplicate) return { duplicate };
     return { duplicate: false, outcome: this.#enqueue(req, req.runId) };

@@ -41,7 +41,7 @@ export async function runModelTurn(input: ModelTurnInput): Promise<TurnResult> {
   const { agentId, runId } = base;
   const first = job.messages[0]!;
   const chain = agentModelChain(config, agentId);
-  const model = entry.model ?? chain.model;
+  const model = first.model ?? entry.model ?? chain.model;
   try {
     resolveModel(config.models, model);
   } catch (err) {
@@ -49,13 +49,13 @@ export async function runModelTurn(input: ModelTurnInput): Promise<TurnResult> {
     return localReply(job, store, events, base, err.message, { kind: 'config', message: err.message });
   }
   const ref = model!;
-  const fallbacks = entry.model ? [] : chain.fallbacks;
+  const fallbacks = first.model || entry.model ? [] : chain.fallbacks;
   const defaults = config.agents.defaults;
   const tools: readonly AgentTool[] = deps.tools?.(agentId, sessionKey) ?? [];
   const report = await assembleContext({
     workspaceDir: agent.workspaceDir,
     readFile: (p) => readFile(p, 'utf8'),
-    session: { main: sessionKey.endsWith(':main'), heartbeat: false },
+    session: { main: sessionKey.endsWith(':main'), heartbeat: first.heartbeat === true },
     fileMaxChars: defaults.context.fileMaxChars,
     totalMaxChars: defaults.context.totalMaxChars,
     identity: { agentId, name: agent.name },

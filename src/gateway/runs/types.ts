@@ -14,6 +14,10 @@ export interface TurnRequest {
   timeoutMs?: number;
   extraSystemPrompt?: string;
   queueMode?: 'followup' | 'collect' | 'steer' | 'interrupt';
+  /** A heartbeat turn: HEARTBEAT.md goes into the context. */
+  heartbeat?: boolean;
+  /** A model reference overriding the session's and agent's for this turn. */
+  model?: string;
   /** Set when the gateway replays it after a restart. */
   recovered?: boolean;
 }

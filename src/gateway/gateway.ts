@@ -33,7 +33,7 @@ import { FailureLimiter } from './rate-limit.js';
 import { MethodRegistry } from './registry.js';
 import type { RunService } from './runs/run-service.js';
 import { GatewayTransport } from './server.js';
-import { createServices, type Services } from './services.js';
+import { createServices, type Services, schedulerSettings } from './services.js';
 import type { GatewaySessions } from './sessions.js';
 import { createStaticHandler, findWebRoot } from './static.js';
 import { buildHealth, buildHello, buildStatus, presenceOf } from './views.js';
@@ -255,6 +255,7 @@ export class Gateway {
     this.#readiness = 'ready';
     const replayed = await this.runs.start();
     await this.#services.channels.start();
+    await this.#services.scheduler.start();
     if (replayed > 0) this.logger.warn({ replayed }, 'replaying messages accepted before the last stop');
     this.logger.info({ url: this.url, secret: this.#secret.mode, pid: process.pid }, 'gateway listening');
   }
@@ -282,6 +283,7 @@ export class Gateway {
       startedMono: this.#startedMono,
       sessions: (agentId) => this.sessions.summary(agentId),
       channels: this.#services.channels.status().channels,
+      heartbeats: schedulerSettings(this.config).heartbeats,
     });
   }
 
@@ -415,6 +417,7 @@ export class Gateway {
     if (plan.changed.some((p) => p.startsWith('gateway.tickIntervalMs'))) this.#restartTick();
     if (plan.changed.some((p) => p.startsWith('gateway.auth'))) await this.#rotateSecret();
     if (plan.changed.some((p) => p.startsWith('channels'))) await this.#services.channels.reload();
+    this.#services.scheduler.configure(schedulerSettings(c));
     if (plan.restart.length > 0) {
       this.logger.warn({ paths: plan.restart }, 'config changed in fields that need a gateway restart');
     }
@@ -457,6 +460,9 @@ export class Gateway {
 
   async #teardown(): Promise<void> {
     await this.#watcher?.stop();
+    await this.#services?.scheduler
+      .stop()
+      .catch((err) => this.logger.error({ err: String(err) }, 'scheduler stop failed'));
     await this.#services?.channels
       .stop()
       .catch((err) => this.logger.error({ err: String(err) }, 'channels stop failed'));

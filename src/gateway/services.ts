@@ -1,8 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentTool } from '../agent/index.js';
 import { ChannelManager } from '../channels/index.js';
 import type { Config, StatePaths } from '../config/index.js';
-import { type Clock, errorMessage } from '../shared/index.js';
+import { agentIds, defaultAgentId } from '../routing/index.js';
+import { createCronTool, resolveHeartbeats, Scheduler } from '../scheduler/index.js';
+import { type Clock, errorMessage, newId } from '../shared/index.js';
 import {
   createBuiltinTools,
   createExecApprovalsStore,
@@ -41,6 +44,7 @@ export interface Services {
   broker: InMemoryApprovalBroker;
   approvals: ExecApprovalsStore;
   exec: ExecTools;
+  scheduler: Scheduler;
 }
 
 /** Build the subsystems behind the methods: session stores and the run path. Seeds agent workspaces. */
@@ -68,6 +72,7 @@ export async function createServices(host: ServiceHost): Promise<Services> {
   // Filled in below: tools reach the run path (notify) and channels (message) through these.
   let runsRef: RunService | undefined;
   let channelsRef: ChannelManager | undefined;
+  let schedulerRef: Scheduler | undefined;
   const exec = createExecTools({
     config: () => ({ exec: host.config().tools.exec, sandbox: host.config().tools.sandbox }),
     workspaceDir: (agentId) => sessions.agent(agentId).workspaceDir,
@@ -103,6 +108,7 @@ export async function createServices(host: ServiceHost): Promise<Services> {
       }),
       exec.exec as unknown as AgentTool,
       exec.process as unknown as AgentTool,
+      ...(schedulerRef ? [createCronTool(schedulerRef) as unknown as AgentTool] : []),
     ];
     return filterTools(all, resolveToolPolicy(config, agentId));
   };
@@ -163,5 +169,69 @@ export async function createServices(host: ServiceHost): Promise<Services> {
     },
   });
   channelsRef = channels;
-  return { sessions, runs, channels, broker, approvals, exec };
+  const scheduler = createScheduler(host, runs, channels, sessions);
+  schedulerRef = scheduler;
+  return { sessions, runs, channels, broker, approvals, exec, scheduler };
+}
+
+/** Scheduler settings from config (also applied on hot reload). */
+export function schedulerSettings(config: Config) {
+  return {
+    enabled: config.cron.enabled,
+    maxConcurrentRuns: config.cron.maxConcurrentRuns,
+    runLogMaxEntries: config.cron.runLogMaxEntries,
+    heartbeats: resolveHeartbeats(config.heartbeat, agentIds(config)),
+  };
+}
+
+/** Cron jobs and heartbeats run agent turns through the run path (not durable: the scheduler keeps its own record). */
+function createScheduler(
+  host: ServiceHost,
+  runs: RunService,
+  channels: ChannelManager,
+  sessions: GatewaySessions,
+) {
+  return new Scheduler({
+    cronDir: host.paths.cronDir,
+    clock: host.clock,
+    ...schedulerSettings(host.config()),
+    agents: () => ({ defaultId: defaultAgentId(host.config()), ids: agentIds(host.config()) }),
+    log: { warn: (message, data) => host.logger.warn(data ?? {}, message) },
+    ports: {
+      runTurn: async (req) => {
+        const turn = {
+          v: 1 as const,
+          runId: `cron:${newId()}`,
+          method: 'cron' as const,
+          sessionKey: req.sessionKey,
+          agentId: req.agentId,
+          message: req.message,
+          acceptedAt: host.clock.now(),
+          ...(req.heartbeat ? { heartbeat: true } : {}),
+          ...(req.timeoutMs ? { timeoutMs: req.timeoutMs } : {}),
+          ...(req.model ? { model: req.model } : {}),
+        };
+        const sub = await runs.submit(turn, { durable: false });
+        if (sub.duplicate) return { status: 'error', text: '', error: 'duplicate run' };
+        const onAbort = () => runs.abort(turn.sessionKey, { clearQueue: false, runId: turn.runId });
+        req.signal?.addEventListener('abort', onAbort, { once: true });
+        const outcome = await sub.outcome.finally(() => req.signal?.removeEventListener('abort', onAbort));
+        if (outcome.status !== 'ok') return { status: 'error', text: '', error: outcome.error.message };
+        const r = outcome.result;
+        if (r.status === 'ok') return { status: 'ok', text: r.text };
+        return {
+          status: r.status === 'error' ? 'error' : 'timeout',
+          text: r.text,
+          ...(r.error ? { error: r.error.message } : {}),
+        };
+      },
+      systemEvent: (_agentId, sessionKey, text) => runs.notify(sessionKey, text),
+      deliver: async (r) => {
+        await channels.send({ ...r, idempotencyKey: newId() });
+      },
+      emit: (event: 'cron' | 'heartbeat', payload: unknown) => host.broadcast(event, payload),
+      heartbeatFile: (agentId) =>
+        readFile(join(sessions.agent(agentId).workspaceDir, 'HEARTBEAT.md'), 'utf8').catch(() => undefined),
+    },
+  });
 }

@@ -29,12 +29,14 @@ export function buildHealth(input: {
   startedMono: number;
   sessions?: (agentId: string) => SessionSummary | undefined;
   channels?: Record<string, unknown> | unknown[];
+  /** Heartbeat interval per agent (ms); absent or 0 when off. */
+  heartbeats?: Record<string, { everyMs: number }>;
 }): HealthResult {
   const t0 = performance.now();
   const agents = configuredAgents(input.config).map((a) => ({
     agentId: a.id,
     isDefault: a.isDefault,
-    heartbeat: null,
+    heartbeat: input.heartbeats?.[a.id] ? { everyMs: input.heartbeats[a.id]?.everyMs } : null,
     sessions: input.sessions?.(a.id) ?? {
       path: `${input.paths.agentsDir}/${a.id}/sessions/sessions.json`,
       count: 0,
@@ -50,7 +52,7 @@ export function buildHealth(input: {
     agents,
     sessions: { count: agents.reduce((n, a) => n + a.sessions.count, 0) },
     channels: (input.channels ?? {}) as Record<string, unknown>,
-    heartbeatSeconds: 0,
+    heartbeatSeconds: Math.round((input.heartbeats?.[defaultAgentId]?.everyMs ?? 0) / 1000),
     defaultAgentId,
   };
 }

@@ -8,6 +8,7 @@ import { registerApprovalMethods } from './approvals.js';
 import { registerChannelMethods } from './channels.js';
 import { registerConfigMethods } from './config.js';
 import { registerCoreMethods } from './core.js';
+import { registerCronMethods } from './cron.js';
 import { registerLogMethods } from './logs.js';
 import { registerSessionMethods } from './sessions.js';
 
@@ -41,4 +42,5 @@ export function registerAllMethods(registry: MethodRegistry, deps: AllMethodDeps
   registerAgentMethods(registry, { config: () => deps.loaded().config, sessions, runs, clock: deps.clock });
   registerChannelMethods(registry, { channels: deps.services.channels });
   registerApprovalMethods(registry, { broker: deps.services.broker, store: deps.services.approvals });
+  registerCronMethods(registry, { scheduler: deps.services.scheduler });
 }

@@ -1,8 +1,14 @@
 // `npm run bench`: builds, then prints every benchmark's figures. Record them in bench/README.md.
 import { cpus, totalmem } from 'node:os';
+import { benchAgent } from './agent.bench.js';
 import { benchGateway } from './gateway.bench.js';
+import { benchSessions } from './sessions.bench.js';
 
-const suites: Record<string, () => Promise<Record<string, string>>> = { gateway: benchGateway };
+const suites: Record<string, () => Promise<Record<string, string>>> = {
+  gateway: benchGateway,
+  sessions: benchSessions,
+  agent: benchAgent,
+};
 const only = process.argv.slice(2);
 
 console.log(`Carapace benchmarks — ${new Date().toISOString()}`);

@@ -1,0 +1,189 @@
+// Agent turn figures with an instant fake model: gateway overhead per turn (turn time seen by a client
+// minus the model server's own time), turns per second across 100 concurrent sessions, and RSS before and
+// after 10,000 turns. Run with `npm run bench -- agent` (builds first).
+import { writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import {
+  type BenchClient,
+  firstHealth,
+  fmt,
+  freePort,
+  percentile,
+  rssKb,
+  startGatewayProcess,
+  stopProcess,
+  tempDir,
+} from './lib.js';
+
+/** An OpenAI Chat Completions server that answers every request at once with a two-token SSE reply. */
+interface InstantModel {
+  baseUrl: string;
+  /** Server-side time of each request, in arrival order: first byte received → response finished. */
+  times: number[];
+  close(): Promise<void>;
+}
+
+async function instantModel(): Promise<InstantModel> {
+  const times: number[] = [];
+  const chunk = (body: unknown) => `data: ${JSON.stringify(body)}\n\n`;
+  const base = { id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1_700_000_000, model: 'm' };
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const t0 = performance.now();
+    const slot = times.push(Number.NaN) - 1;
+    req.resume();
+    req.once('end', () => {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      res.write(
+        chunk({
+          ...base,
+          choices: [{ index: 0, delta: { role: 'assistant', content: 'ok' }, finish_reason: null }],
+        }) +
+          chunk({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }) +
+          chunk({
+            ...base,
+            choices: [],
+            usage: { prompt_tokens: 10, completion_tokens: 1, total_tokens: 11 },
+          }),
+      );
+      res.end('data: [DONE]\n\n');
+    });
+    res.once('finish', () => {
+      times[slot] = performance.now() - t0;
+    });
+  };
+  const server = createServer(handle);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    times,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Sends `agent` requests on one connection and resolves each with its final answer (not the ack). */
+class TurnClient {
+  #finals = new Map<string, (payload: { status: string; summary?: string }) => void>();
+  #n = 0;
+
+  constructor(readonly client: BenchClient) {
+    client.ws.on('message', (data) => {
+      const text = data.toString();
+      if (!text.startsWith('{"type":"res"')) return; // events are most of the traffic: skip them cheaply
+      const f = JSON.parse(text) as {
+        id: string;
+        ok: boolean;
+        payload?: { status?: string };
+        error?: unknown;
+      };
+      if (!f.ok) this.#finals.get(f.id)?.({ status: 'error', summary: JSON.stringify(f.error) });
+      else if (f.payload?.status !== 'accepted') this.#finals.get(f.id)?.(f.payload as { status: string });
+    });
+  }
+
+  /** One turn in `sessionKey`; resolves with the client-side time in ms. Throws when the run fails. */
+  async turn(sessionKey: string): Promise<number> {
+    const id = `t${++this.#n}`;
+    const t0 = performance.now();
+    const final = await new Promise<{ status: string; summary?: string }>((resolve) => {
+      this.#finals.set(id, resolve);
+      this.client.ws.send(
+        JSON.stringify({
+          type: 'req',
+          id,
+          method: 'agent',
+          params: { message: `hello ${this.#n}`, idempotencyKey: `bench-${id}-${t0}`, sessionKey },
+        }),
+      );
+    });
+    this.#finals.delete(id);
+    if (final.status !== 'ok') throw new Error(`turn failed: ${final.summary ?? final.status}`);
+    return performance.now() - t0;
+  }
+}
+
+/** `n` sequential turns; the overhead of each is its time minus the model server's time for it. */
+async function sequential(
+  turns: TurnClient,
+  model: InstantModel,
+  n: number,
+  key: (i: number) => string,
+): Promise<number[]> {
+  const overheads: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const before = model.times.length;
+    const ms = await turns.turn(key(i));
+    const server = model.times.slice(before).reduce((a, b) => a + b, 0);
+    overheads.push(ms - server);
+  }
+  return overheads;
+}
+
+/** `sessions` sessions at once, each doing `perSession` turns one after another; resolves with turns/s. */
+async function concurrent(turns: TurnClient, sessions: number, perSession: number, tag: string) {
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: sessions }, async (_, s) => {
+      for (let i = 0; i < perSession; i++) await turns.turn(`agent:main:dm:${tag}-${s}`);
+    }),
+  );
+  return (sessions * perSession) / ((performance.now() - t0) / 1000);
+}
+
+const p = (values: number[]) =>
+  `p50 ${fmt(percentile(values, 50), 2)} / p99 ${fmt(percentile(values, 99), 2)}`;
+const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
+
+export async function benchAgent(): Promise<Record<string, string>> {
+  const model = await instantModel();
+  const stateDir = await tempDir();
+  const config = {
+    models: {
+      providers: {
+        fake: {
+          baseUrl: model.baseUrl,
+          api: 'openai-chat',
+          apiKey: 'k',
+          models: [{ id: 'm', contextWindow: 1_000_000, maxTokens: 100 }],
+        },
+      },
+    },
+    agents: { defaults: { model: 'fake/m' } },
+  };
+  await writeFile(join(stateDir, 'carapace.json'), JSON.stringify(config), { mode: 0o600 });
+  const port = await freePort();
+  const child = startGatewayProcess(stateDir, port);
+  const turns = new TurnClient(await firstHealth(stateDir, port));
+
+  await sequential(turns, model, 50, (i) => `agent:main:dm:warm-${i}`);
+  const fresh = await sequential(turns, model, 1000, (i) => `agent:main:dm:fresh-${i}`);
+  const grow = await sequential(turns, model, 300, () => 'agent:main:dm:long');
+  const throughput = await concurrent(turns, 100, 20, 'tp');
+
+  await new Promise((r) => setTimeout(r, 1000));
+  const rssBefore = await rssKb(child.pid ?? 0);
+  const t0 = performance.now();
+  const rate = await concurrent(turns, 100, 100, 'rss');
+  const tenK = (performance.now() - t0) / 1000;
+  await new Promise((r) => setTimeout(r, 1000));
+  const rssAfter = await rssKb(child.pid ?? 0);
+
+  turns.client.close();
+  await stopProcess(child);
+  await model.close();
+  const serverP50 = percentile(model.times, 50);
+  return {
+    'model server time per request (p50)': fmt(serverP50, 2),
+    'overhead per turn, new session each (1,000 turns)': `${p(fresh)}  (target p50 ≤ 3 ms)`,
+    'overhead per turn, one session growing to 600 messages (300 turns)': `${p(grow)}; last 50 turns p50 ${fmt(percentile(grow.slice(-50), 50), 2)}`,
+    'turns per second, 100 concurrent sessions × 20 turns': `${throughput.toFixed(0)} /s (agents.defaults.maxConcurrent 4)`,
+    '10,000 turns (100 sessions × 100)': `${tenK.toFixed(1)} s, ${rate.toFixed(0)} turns/s`,
+    'gateway RSS before / after 10,000 turns': `${mb(rssBefore)} / ${mb(rssAfter)} (growth ${mb(rssAfter - rssBefore)}; target ≤ 50 MB)`,
+  };
+}

@@ -188,6 +188,22 @@ describe('carapace agent context', { timeout: 60_000 }, () => {
     expect(report.systemPrompt).toContain('You are Shelly');
     expect(report.systemPrompt).toContain('model=fake/m');
     expect(report.systemPrompt).toContain('remember the milk');
+    // The tools a gateway turn offers, after the policy: their lines are most of the prompt.
+    expect(report.systemPrompt).toMatch(/^- read: /m);
+    expect(report.systemPrompt).toMatch(/^- exec: /m);
+    expect(report.sections.find((s) => s.name === 'tools')?.chars).toBeGreaterThan(1000);
+  });
+
+  it('lists only the tools the policy allows', async () => {
+    const ws = await workspace();
+    await writeConfig({
+      agents: { defaults: { workspace: ws } },
+      tools: { deny: ['group:runtime', 'web_fetch'] },
+    });
+    const report = contextJson([]);
+    expect(report.systemPrompt).toMatch(/^- read: /m);
+    expect(report.systemPrompt).not.toMatch(/^- (exec|process|web_fetch): /m);
+    expect(report.systemPrompt).toContain('model=none configured');
   });
 
   it('leaves MEMORY.md out of a session that is not main, and follows --session to its agent', async () => {

@@ -15,6 +15,7 @@ import { type CliContext, type StateFlags, usageError } from '../context.js';
 import { formatJson } from '../format.js';
 import { loadLocalConfig } from '../local-config.js';
 import { formatCount, formatTable } from '../table.js';
+import { describeAgentTools } from './agent-tools.js';
 
 /** Flags of `carapace agent context`. */
 export interface AgentContextFlags extends StateFlags {
@@ -55,7 +56,8 @@ function findAgent(config: Config, agents: ResolvedAgent[], agentId: string): Re
 
 /**
  * The system prompt the gateway would build for a turn of this agent and session, with the same inputs
- * as a gateway turn (workspace files, caps from `agents.defaults.context`, identity, runtime line).
+ * as a gateway turn (src/gateway/runs/turn-model.ts): workspace files, caps from
+ * `agents.defaults.context`, identity, the tools the policy allows, runtime line.
  */
 export async function contextReport(
   config: Config,
@@ -71,7 +73,7 @@ export async function contextReport(
     fileMaxChars: defaults.context.fileMaxChars,
     totalMaxChars: defaults.context.totalMaxChars,
     identity: { agentId: agent.id, name: agent.name },
-    tools: [],
+    tools: describeAgentTools(config, agent),
     now,
     timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
     runtime: { model: agent.model ?? 'none configured', node: process.version, os: process.platform },

@@ -60,7 +60,8 @@ export async function usage(ctx: CliContext, flags: UsageFlags): Promise<number>
     const key = flags.session ? normalizeSessionKey(flags.session, { defaultAgentId }) : undefined;
     const filter = {
       ...(flags.agent ? { agentId: flags.agent } : {}),
-      ...(key ? { search: key } : {}),
+      // The gateway narrows by substring (at most 256 characters); the exact key is picked out below.
+      ...(key && key.length <= 256 ? { search: key } : {}),
     };
     const { sessions } = await listSessions(client, filter);
     const report = usageRows(key ? sessions.filter((s) => s.key === key) : sessions);

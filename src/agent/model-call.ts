@@ -105,8 +105,10 @@ export async function callModel(input: ModelCallInput): Promise<ModelCallResult>
     served: undefined,
   };
   const ctrl = new AbortController();
+  let onStop: () => void = () => {};
   const stopped = new Promise<'stopped'>((resolve) => {
-    ctrl.signal.addEventListener('abort', () => resolve('stopped'), { once: true });
+    onStop = () => resolve('stopped');
+    ctrl.signal.addEventListener('abort', onStop, { once: true });
   });
   const forward = () => ctrl.abort(input.signal.reason);
   if (input.signal.aborted) forward();
@@ -138,6 +140,8 @@ export async function callModel(input: ModelCallInput): Promise<ModelCallResult>
   } finally {
     clearTimeout(timer);
     input.signal.removeEventListener('abort', forward);
+    // The fetch below keeps this signal alive; a listener left on it would keep the whole request too.
+    ctrl.signal.removeEventListener('abort', onStop);
     if (ctrl.signal.aborted) it.return?.().catch(() => {});
   }
   r.aborted = input.signal.aborted;

@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,8 +7,8 @@ import {
   type RecordedRequest,
   startFakeModelServer,
 } from '../fakes/fake-model-server.js';
-import { spawnCli } from '../helpers/cli.js';
 import { tempStateDir } from '../helpers/gateway-harness.js';
+import { startGatewayProcess } from '../helpers/gateway-process.js';
 import { connectedClient, type TestClient } from '../helpers/ws-client.js';
 
 /** A small seeded PRNG so a failing run can be repeated. */
@@ -42,24 +41,6 @@ beforeAll(async () => {
   fake.enqueue(...Array.from({ length: 5000 }, () => answer));
 });
 afterAll(() => fake.close());
-
-async function startGatewayProcess(stateDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawnCli(['gateway', 'run', '--state-dir', stateDir, '--port', '0']);
-  let out = '';
-  child.stdout?.on('data', (d) => {
-    out += d.toString();
-  });
-  let err = '';
-  child.stderr?.on('data', (d) => {
-    err += d.toString();
-  });
-  const end = Date.now() + 15_000;
-  while (!/ws:\/\/127\.0\.0\.1:\d+/.test(out)) {
-    if (child.exitCode !== null || Date.now() > end) throw new Error(`gateway did not start: ${err}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return { child, url: /ws:\/\/127\.0\.0\.1:\d+/.exec(out)![0] };
-}
 
 async function transcriptsOf(stateDir: string) {
   const dir = join(stateDir, 'agents', 'main', 'sessions');

@@ -1,10 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.js';
-import { spawnCli } from '../helpers/cli.js';
 import { tempStateDir } from '../helpers/gateway-harness.js';
+import { startGatewayProcess } from '../helpers/gateway-process.js';
 import { connectedClient } from '../helpers/ws-client.js';
 
 let fake: FakeModelServer;
@@ -27,20 +27,6 @@ const config = () => ({
   agents: { defaults: { model: 'fake/m' } },
 });
 
-async function start(stateDir: string): Promise<{ child: ChildProcess; url: string; token: string }> {
-  const child = spawnCli(['gateway', 'run', '--state-dir', stateDir, '--port', '0']);
-  let out = '';
-  child.stdout?.on('data', (d) => {
-    out += d.toString();
-  });
-  const end = Date.now() + 15_000;
-  while (!/ws:\/\/127\.0\.0\.1:\d+/.test(out)) {
-    if (child.exitCode !== null || Date.now() > end) throw new Error('gateway did not start');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  const token = (await readFile(join(stateDir, 'credentials', 'gateway-token'), 'utf8')).trim();
-  return { child, url: /ws:\/\/127\.0\.0\.1:\d+/.exec(out)![0], token };
-}
 async function kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL') {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill(signal);
@@ -51,7 +37,7 @@ describe('recovery after a crash', () => {
   it('an agent run cut off by SIGKILL is replayed once, and a retry of its key gets the final answer', async () => {
     const stateDir = await tempStateDir(config());
     fake.enqueue({ type: 'stall' }); // the first attempt hangs in the model call
-    const first = await start(stateDir);
+    const first = await startGatewayProcess(stateDir);
     const c1 = await connectedClient(first.url, first.token);
     const params = { message: 'survive this', idempotencyKey: 'run-crash-1' };
     const ack = await c1.request('agent', params);
@@ -60,7 +46,7 @@ describe('recovery after a crash', () => {
     await kill(first.child);
 
     fake.enqueue({ type: 'reply', text: 'made it', usage: { input: 3, output: 2 } });
-    const second = await start(stateDir);
+    const second = await startGatewayProcess(stateDir);
     const c2 = await connectedClient(second.url, second.token);
     let res = await c2.request('agent', params);
     for (let i = 0; i < 100 && (res.payload as { status: string }).status === 'in_flight'; i++) {
@@ -104,7 +90,7 @@ describe('recovery after a crash', () => {
       lines.map((l) => `${JSON.stringify(l)}\n`).join(''),
     );
     const before = fake.requests.length;
-    const gw = await start(stateDir);
+    const gw = await startGatewayProcess(stateDir);
     const c = await connectedClient(gw.url, gw.token);
     let messages: { role: string; stopReason?: string; errorMessage?: string }[] = [];
     for (let i = 0; i < 100 && messages.length === 0; i++) {
@@ -120,7 +106,7 @@ describe('recovery after a crash', () => {
     c.close();
     await kill(gw.child, 'SIGTERM');
     // Answered: the next start does not bring it back.
-    const again = await start(stateDir);
+    const again = await startGatewayProcess(stateDir);
     const c2 = await connectedClient(again.url, again.token);
     await new Promise((r) => setTimeout(r, 200));
     const after = (await c2.request('chat.history', { sessionKey: 'main' })).payload as {

@@ -1,40 +1,24 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { type CliContext, exitCodeFor, printError } from './context.js';
+import {
+  connectionOptions,
+  type Done,
+  parsePort,
+  parsePositiveInt,
+  type RegisterCommands,
+  stateOptions,
+} from './options.js';
 
 /**
  * The command tree. Each action loads its command module with `import()` so a one-shot command
  * (`carapace health`) loads only the client, never the gateway.
  */
 
-/** Parse a TCP port (1–65535, or 0 when `allowZero`) for commander. */
-export function parsePort(value: string, allowZero = false): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535 || (n === 0 && !allowZero)) {
-    throw new InvalidArgumentError(`expected a port number 1-65535${allowZero ? ' (or 0 for any)' : ''}`);
-  }
-  return n;
-}
-
-function parsePositiveInt(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
-  return n;
-}
-
-function connectionOptions(cmd: Command): Command {
-  return cmd
-    .option('--url <url>', 'gateway WebSocket URL (default: ws://127.0.0.1:<port from the config>)')
-    .option('--token <token>', 'gateway token (default: CARAPACE_GATEWAY_TOKEN, then the local token file)')
-    .option('--password <password>', 'gateway password (default: CARAPACE_GATEWAY_PASSWORD)')
-    .option('--state-dir <dir>', 'state directory (default: CARAPACE_STATE_DIR or ~/.carapace)')
-    .option('--config <file>', 'config file (default: <state dir>/carapace.json)');
-}
-
-function stateOptions(cmd: Command): Command {
-  return cmd
-    .option('--state-dir <dir>', 'state directory (default: CARAPACE_STATE_DIR or ~/.carapace)')
-    .option('--config <file>', 'config file (default: <state dir>/carapace.json)');
-}
+/**
+ * Command groups that live in their own `register-*.ts` files (one import and one entry each).
+ * The order here is the order in `carapace --help`.
+ */
+const COMMAND_GROUPS: readonly RegisterCommands[] = [];
 
 /** Build the `carapace` program. `setExit` receives a command's exit status when it is not 0. */
 export function createProgram(ctx: CliContext, setExit: (code: number) => void): Command {
@@ -48,7 +32,7 @@ export function createProgram(ctx: CliContext, setExit: (code: number) => void):
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s) });
-  const done = (code: number | undefined) => {
+  const done: Done = (code) => {
     if (code) setExit(code);
   };
 
@@ -99,14 +83,11 @@ export function createProgram(ctx: CliContext, setExit: (code: number) => void):
   addSessionsCommands(program, ctx, done);
   addAgentCommands(program, ctx, done);
   addUsageCommand(program, ctx, done);
+  for (const register of COMMAND_GROUPS) register(program, ctx, done);
   return program;
 }
 
-function addConfigCommands(
-  program: Command,
-  ctx: CliContext,
-  done: (code: number | undefined) => void,
-): void {
+function addConfigCommands(program: Command, ctx: CliContext, done: Done): void {
   const config = program.command('config').description('read, change and check carapace.json');
   const load = () => import('./commands/config.js');
   stateOptions(config.command('path').description('print the path of the config file')).action(async (opts) =>
@@ -132,11 +113,7 @@ function addConfigCommands(
   ).action(async (opts) => done(await (await load()).configValidate(ctx, opts)));
 }
 
-function addOnboardCommand(
-  program: Command,
-  ctx: CliContext,
-  done: (code: number | undefined) => void,
-): void {
+function addOnboardCommand(program: Command, ctx: CliContext, done: Done): void {
   program
     .command('onboard')
     .description('set up Carapace: config, gateway token and agent workspace')
@@ -153,8 +130,6 @@ function addOnboardCommand(
     .option('--force', 'replace an existing config (the old one is kept as carapace.json.bak)')
     .action(async (opts) => done(await (await import('./commands/onboard.js')).onboard(ctx, opts)));
 }
-
-type Done = (code: number | undefined) => void;
 
 function addRouteCommand(program: Command, ctx: CliContext, done: Done): void {
   stateOptions(

@@ -26,6 +26,7 @@ export type {
   ChannelSendRequest,
   ChannelSendResult,
   ChannelsStatus,
+  DeliveryCounts,
   PairingApproveResult,
   PairingListEntry,
 } from './manager-types.js';
@@ -39,5 +40,6 @@ export {
   PAIRING_REPLY_WINDOW_MS,
   PAIRING_TTL_MS,
 } from './pairing.js';
+export { approvePairingInState, listPairingInState } from './pairing-local.js';
 export type { EmitFn, InboundSink, SleepFn } from './ports.js';
 export { markdownToTelegramHtml } from './telegram/format.js';

@@ -1,8 +1,24 @@
 import type { AccountStats } from './account.js';
 import type { AccountStatus } from './contract.js';
 
-/** One account in `channels.status`: the adapter's view plus pipeline counters. */
-export type AccountStatusView = AccountStatus & { stats?: AccountStats };
+/** Outbound delivery as the durable queue holds it (survives restarts; bounded by the queue's history). */
+export interface DeliveryCounts {
+  /** Chunks waiting to be sent (queued, sending or backing off after a failure). */
+  pending: number;
+  /** Messages that finally failed (the platform refused them or retries ran out). */
+  failed: number;
+  /** Messages whose outcome is unknown (a lost response; not resent to avoid a duplicate). */
+  unknown: number;
+  /** When the newest failure happened. */
+  lastFailedAt?: number;
+}
+
+/**
+ * One account in `channels.status`: the adapter's view plus pipeline counters and delivery counts.
+ * `lastError` is the newest of the adapter's error (connection) and the last failed delivery
+ * (`delivery failed: …`).
+ */
+export type AccountStatusView = AccountStatus & { stats?: AccountStats & DeliveryCounts };
 
 /** The `channels.status` payload. */
 export interface ChannelsStatus {

@@ -130,7 +130,16 @@ export class ChannelManager {
       const accounts: AccountStatusView[] = adapter.status().map((s) => {
         const rt = this.#opened.get(this.#key(adapter.channel, s.accountId));
         if (!rt) return s;
-        const view: AccountStatusView = { ...s, stats: { ...rt.stats } };
+        const { lastFailure, ...counts } = rt.queue.summary();
+        const view: AccountStatusView = { ...s, stats: { ...rt.stats, ...counts } };
+        if (lastFailure && view.stats) {
+          view.stats.lastFailedAt = lastFailure.at;
+          if (lastFailure.at >= (s.lastErrorAt ?? 0)) {
+            const what = lastFailure.state === 'failed' ? 'delivery failed' : 'delivery outcome unknown';
+            view.lastError = `${what}: ${lastFailure.error}`;
+            view.lastErrorAt = lastFailure.at;
+          }
+        }
         view.lastInboundAt = Math.max(s.lastInboundAt ?? 0, rt.stats.lastInboundAt ?? 0) || undefined;
         view.lastOutboundAt = Math.max(s.lastOutboundAt ?? 0, rt.stats.lastOutboundAt ?? 0) || undefined;
         if (view.lastInboundAt === undefined) delete view.lastInboundAt;

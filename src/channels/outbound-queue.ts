@@ -24,6 +24,20 @@ export interface QueuedChunk {
   error?: string;
   /** Resent after a restart that found it `sending`: the platform may show it twice. */
   possibleDuplicate?: boolean;
+  /** When it became `sent`, `failed` or `unknown`. */
+  finishedAt?: number;
+}
+
+/** What the queue holds, for `channels.status`: messages are counted by key (one reply, one message). */
+export interface QueueSummary {
+  /** Chunks recorded and not finished yet (waiting, sending or backing off). */
+  pending: number;
+  /** Messages with a chunk that finally failed (among the remembered ones). */
+  failed: number;
+  /** Messages with a chunk whose outcome is unknown (a lost response; not resent). */
+  unknown: number;
+  /** The newest failure: when and why. */
+  lastFailure?: { at: number; error: string; state: 'failed' | 'unknown' };
 }
 
 type Record_ =
@@ -172,6 +186,25 @@ export class OutboundQueue {
     return [...this.#chunks.values()].filter((c) => !done(c));
   }
 
+  /** Pending chunks, failed and unknown messages, and the newest failure (expired chunks included). */
+  summary(): QueueSummary {
+    let pending = 0;
+    const failed = new Set<string>();
+    const unknown = new Set<string>();
+    let last: QueueSummary['lastFailure'];
+    for (const c of this.#chunks.values()) {
+      if (!done(c)) pending++;
+      else if (c.state === 'failed' || c.state === 'unknown') {
+        (c.state === 'failed' ? failed : unknown).add(c.key);
+        const at = c.finishedAt ?? c.createdAt;
+        if (!last || at >= last.at) last = { at, error: c.error ?? c.state, state: c.state };
+      }
+    }
+    const out: QueueSummary = { pending, failed: failed.size, unknown: unknown.size };
+    if (last) out.lastFailure = last;
+    return out;
+  }
+
   async close(): Promise<void> {
     await this.#writes;
   }
@@ -191,9 +224,11 @@ export class OutboundQueue {
     } else if (r.t === 'sent') {
       c.state = 'sent';
       c.messageId = r.messageId;
+      c.finishedAt = r.at;
     } else {
       c.state = r.t;
       c.error = r.error;
+      c.finishedAt = r.at;
     }
   }
 
@@ -204,6 +239,7 @@ export class OutboundQueue {
       if (now - c.createdAt > OUTBOUND_MAX_AGE_MS) {
         c.state = 'failed';
         c.error = 'expired before it could be sent';
+        c.finishedAt = now;
         continue;
       }
       if (c.state === 'sending') c.possibleDuplicate = true;

@@ -8,6 +8,7 @@ import {
   type RegisterCommands,
   stateOptions,
 } from './options.js';
+import { registerChannelCommands } from './register-channels.js';
 
 /**
  * The command tree. Each action loads its command module with `import()` so a one-shot command
@@ -18,7 +19,7 @@ import {
  * Command groups that live in their own `register-*.ts` files (one import and one entry each).
  * The order here is the order in `carapace --help`.
  */
-const COMMAND_GROUPS: readonly RegisterCommands[] = [];
+const COMMAND_GROUPS: readonly RegisterCommands[] = [registerChannelCommands];
 
 /** Build the `carapace` program. `setExit` receives a command's exit status when it is not 0. */
 export function createProgram(ctx: CliContext, setExit: (code: number) => void): Command {

@@ -3,6 +3,7 @@
  * Imports nothing from the rest of src.
  */
 
+export { AppendLog, AppendLogPool } from './append-log.js';
 export type { AtomicWriteOptions } from './atomic-file.js';
 export { appendFileDurable, backupFile, syncDir, writeFileAtomic } from './atomic-file.js';
 export type { Clock } from './clock.js';

@@ -1,0 +1,161 @@
+import { open } from 'node:fs/promises';
+import { type Deferred, deferred } from './deferred.js';
+
+type Handle = Awaited<ReturnType<typeof open>>;
+
+interface Pending {
+  text: string;
+  durable: boolean;
+  done: Deferred<void>;
+}
+
+/**
+ * An append-only file kept open between writes, with group commit: appends queued while a write runs go
+ * out together in one `write`, followed by one `fdatasync` when any of them asked to be durable.
+ *
+ * Every append resolves once its bytes are in the file (a process crash cannot lose them); a durable one
+ * resolves once they are also synced (a power loss cannot). Appends land in call order.
+ *
+ * Whoever replaces or renames the file must `close()` the log first; the next append reopens it.
+ */
+export class AppendLog {
+  readonly path: string;
+  readonly #mode: number;
+  /** A previous log of the same path that is still closing: its writes land first. */
+  #after: Promise<void> | undefined;
+  #handle: Handle | undefined;
+  #queue: Pending[] = [];
+  #running: Promise<void> | undefined;
+
+  constructor(path: string, options: { mode?: number; after?: Promise<void> } = {}) {
+    this.path = path;
+    this.#mode = options.mode ?? 0o600;
+    this.#after = options.after;
+  }
+
+  /** Append `text`; with `durable`, resolve only after it is synced to disk. */
+  append(text: string, durable: boolean): Promise<void> {
+    const done = deferred<void>();
+    this.#queue.push({ text, durable, done });
+    this.#running ??= this.#drain();
+    return done.promise;
+  }
+
+  /** True while appends are queued or being written. */
+  get busy(): boolean {
+    return this.#running !== undefined;
+  }
+
+  /** Wait for queued appends, then close the file handle (a later append reopens it). */
+  async close(): Promise<void> {
+    while (this.#running) await this.#running;
+    const handle = this.#handle;
+    this.#handle = undefined;
+    await handle?.close();
+  }
+
+  async #drain(): Promise<void> {
+    // Let appends made in the same tick join the first write.
+    await null;
+    if (this.#after) {
+      await this.#after;
+      this.#after = undefined;
+    }
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue;
+        this.#queue = [];
+        try {
+          this.#handle ??= await open(this.path, 'a', this.#mode);
+          const text = batch.length === 1 ? batch[0]!.text : batch.map((p) => p.text).join('');
+          await this.#handle.write(text);
+          if (batch.some((p) => p.durable)) await this.#handle.datasync();
+          for (const p of batch) p.done.resolve();
+        } catch (err) {
+          // Drop the handle: the next append reopens the file (it may have been moved or the disk freed).
+          const handle = this.#handle;
+          this.#handle = undefined;
+          await handle?.close().catch(() => undefined);
+          for (const p of batch) p.done.reject(err);
+        }
+      }
+    } finally {
+      this.#running = undefined;
+    }
+  }
+}
+
+/**
+ * A bounded set of open `AppendLog`s keyed by path (transcripts: one file per session). The least recently
+ * used log is closed when more than `maxOpen` are open.
+ */
+export class AppendLogPool {
+  readonly #logs = new Map<string, AppendLog>();
+  /** Logs evicted or released whose handles are still closing, by path. */
+  readonly #closing = new Map<string, Promise<void>>();
+  readonly #maxOpen: number;
+  readonly #mode: number;
+
+  constructor(options: { maxOpen?: number; mode?: number } = {}) {
+    this.#maxOpen = options.maxOpen ?? 64;
+    this.#mode = options.mode ?? 0o600;
+  }
+
+  /** Append to `path` (see `AppendLog.append`). */
+  append(path: string, text: string, durable: boolean): Promise<void> {
+    let log = this.#logs.get(path);
+    if (log) this.#logs.delete(path);
+    else {
+      const after = this.#closing.get(path);
+      log = new AppendLog(path, { mode: this.#mode, ...(after ? { after } : {}) });
+    }
+    this.#logs.set(path, log);
+    const written = log.append(text, durable);
+    this.#evict();
+    return written;
+  }
+
+  /** Close the log of `path` (before renaming, truncating or replacing that file). */
+  async release(path: string): Promise<void> {
+    const log = this.#logs.get(path);
+    if (log) {
+      this.#logs.delete(path);
+      this.#closeLater(path, log);
+    }
+    await this.#closing.get(path);
+  }
+
+  /** Close every log. */
+  async closeAll(): Promise<void> {
+    for (const [path, log] of [...this.#logs]) {
+      this.#logs.delete(path);
+      this.#closeLater(path, log);
+    }
+    await Promise.all(this.#closing.values());
+  }
+
+  /** Open logs (for tests and diagnostics). */
+  get size(): number {
+    return this.#logs.size;
+  }
+
+  #evict(): void {
+    if (this.#logs.size <= this.#maxOpen) return;
+    for (const [path, log] of this.#logs) {
+      if (this.#logs.size <= this.#maxOpen) break;
+      this.#logs.delete(path);
+      this.#closeLater(path, log);
+    }
+  }
+
+  #closeLater(path: string, log: AppendLog): void {
+    const previous = this.#closing.get(path);
+    const closed: Promise<void> = (previous ?? Promise.resolve())
+      .then(() => log.close())
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.#closing.get(path) === closed) this.#closing.delete(path);
+      });
+    this.#closing.set(path, closed);
+  }
+}

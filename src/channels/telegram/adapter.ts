@@ -264,6 +264,16 @@ export class TelegramAdapter implements ChannelAdapter {
   /** Track connectivity from every Bot API call (a transformer sees each response). */
   #observe(acc: Account, bot: Bot): void {
     bot.api.config.use(async (prev, method, payload, signal) => {
+      if (method === 'getUpdates' && !acc.status.connected && !acc.abort.signal.aborted) {
+        // After an outage the next long poll answers only when an update arrives or it times out (30 s):
+        // a getMe beside it shows the recovered connection at once.
+        prev('getMe', {} as never, signal).then(
+          (res) => {
+            if (res.ok && !acc.abort.signal.aborted) acc.status.connected = true;
+          },
+          () => {},
+        );
+      }
       try {
         const res = await prev(method, payload, signal);
         if (method === 'getUpdates' || method === 'getMe') {

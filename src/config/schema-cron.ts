@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import { SecretRefSchema } from './schema-secret.js';
 
 const closed = { additionalProperties: false } as const;
 
@@ -44,12 +45,47 @@ export const ActiveHoursSchema = Type.Object(
 );
 export type ActiveHours = Static<typeof ActiveHoursSchema>;
 
+/**
+ * Where a heartbeat reply that needs attention goes: `last` (the channel and peer the agent last talked
+ * with; nothing when it never did), `none` (only the main session's transcript), or a fixed recipient.
+ */
+export const HeartbeatTargetSchema = Type.Union(
+  [
+    Type.Literal('last'),
+    Type.Literal('none'),
+    Type.Object(
+      {
+        channel: Type.String({ minLength: 1, maxLength: 64, description: "A channel, e.g. 'telegram'." }),
+        to: Type.String({ minLength: 1, maxLength: 256, description: 'The chat or peer id on it.' }),
+        accountId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+      },
+      closed,
+    ),
+  ],
+  { description: "'last' (default), 'none', or {channel, to, accountId?}." },
+);
+export type HeartbeatTarget = Static<typeof HeartbeatTargetSchema>;
+
+const heartbeatModel = Type.String({
+  minLength: 1,
+  maxLength: 256,
+  description: "A cheaper model for heartbeat turns, e.g. 'openai/gpt-4o-mini' (default: the agent's).",
+});
+const dailyTokenBudget = Type.Integer({
+  minimum: 1,
+  description:
+    'Tokens (input + output, cached included) heartbeats may use per agent per day; then they pause until midnight.',
+});
+
 /** One agent's heartbeat settings; absent fields fall back to the top-level `heartbeat` ones. */
 export const HeartbeatAgentSchema = Type.Object(
   {
     every: Type.Optional(DurationText),
     activeHours: Type.Optional(ActiveHoursSchema),
     prompt: Type.Optional(Type.String({ minLength: 1, maxLength: 10_000 })),
+    model: Type.Optional(heartbeatModel),
+    target: Type.Optional(HeartbeatTargetSchema),
+    dailyTokenBudget: Type.Optional(dailyTokenBudget),
   },
   closed,
 );
@@ -66,6 +102,9 @@ export const HeartbeatSchema = Type.Object(
     prompt: Type.Optional(
       Type.String({ minLength: 1, maxLength: 10_000, description: 'The heartbeat turn’s message.' }),
     ),
+    model: Type.Optional(heartbeatModel),
+    target: Type.Optional(HeartbeatTargetSchema),
+    dailyTokenBudget: Type.Optional(dailyTokenBudget),
     agents: Type.Unsafe<Record<string, HeartbeatAgentConfig>>(
       Type.Object(
         {},
@@ -80,3 +119,22 @@ export const HeartbeatSchema = Type.Object(
   { ...closed, default: {} },
 );
 export type HeartbeatConfig = Static<typeof HeartbeatSchema>;
+
+/**
+ * `hooks`: `POST /hooks/wake` and `POST /hooks/agent` on the gateway port. Off until enabled; they need
+ * their own token (never the gateway's), sent as `Authorization: Bearer …` or `x-carapace-hook-token`.
+ */
+export const HooksSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: false, description: 'Serve /hooks/wake and /hooks/agent.' }),
+    token: Type.Optional(SecretRefSchema),
+    maxBodyBytes: Type.Integer({
+      minimum: 1024,
+      maximum: 5 * 1024 * 1024,
+      default: 256 * 1024,
+      description: 'Larger request bodies are refused with 413.',
+    }),
+  },
+  { ...closed, default: {} },
+);
+export type HooksConfig = Static<typeof HooksSchema>;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HeartbeatConfig } from '../config/index.js';
 import { deferred } from '../shared/index.js';
-import { heartbeatFileIsEmpty, inActiveHours, resolveHeartbeats } from './heartbeat.js';
+import { heartbeatFileIsEmpty, inActiveHours, resolveHeartbeats } from './heartbeat-settings.js';
 import type { SchedulerOptions } from './options.js';
 import type { TurnOutcome } from './ports.js';
 import { Scheduler } from './scheduler.js';

@@ -1,57 +1,17 @@
-import { SILENT_REPLY } from '../agent/index.js';
-import type { ActiveHours, HeartbeatConfig } from '../config/index.js';
 import type { HeartbeatEvent, WakeParams } from '../protocol/index.js';
 import { formatSessionKey, parseSessionKey, sessionKeyAgentId } from '../routing/index.js';
 import { type Clock, errorMessage } from '../shared/index.js';
-import { parseClock, parseEvery, wallClock } from './parse.js';
-import type { SchedulerLog, SchedulerPorts, Timers } from './ports.js';
-
-/** One agent's resolved heartbeat. */
-export interface HeartbeatSettings {
-  everyMs: number;
-  activeHours?: ActiveHours;
-  prompt?: string;
-}
-
-/** The message of a heartbeat turn unless the config gives one. */
-export const DEFAULT_HEARTBEAT_PROMPT = `Heartbeat. Follow the checks in HEARTBEAT.md (in your context) and handle any system events above. Do not repeat earlier tasks or invent new ones. If nothing needs attention, reply exactly ${SILENT_REPLY}.`;
-
-/** The heartbeat of each agent from the `heartbeat` config section (agents whose `every` is 0 have none). */
-export function resolveHeartbeats(
-  config: HeartbeatConfig,
-  agentIds: readonly string[],
-): Record<string, HeartbeatSettings> {
-  const out: Record<string, HeartbeatSettings> = {};
-  for (const id of agentIds) {
-    const own = config.agents[id] ?? {};
-    const everyMs = /^0+[a-z]+$/.test(own.every ?? config.every) ? 0 : parseEvery(own.every ?? config.every);
-    if (everyMs <= 0) continue;
-    const s: HeartbeatSettings = { everyMs };
-    const hours = own.activeHours ?? config.activeHours;
-    if (hours) s.activeHours = hours;
-    const prompt = own.prompt ?? config.prompt;
-    if (prompt) s.prompt = prompt;
-    out[id] = s;
-  }
-  return out;
-}
-
-/** True when `now` falls in the active hours (start ≤ t < end; an end before the start wraps midnight). */
-export function inActiveHours(hours: ActiveHours, nowMs: number): boolean {
-  const start = parseClock(hours.start);
-  const end = parseClock(hours.end);
-  if (start === end) return true;
-  const w = wallClock(nowMs, hours.timezone);
-  const t = w.hour * 60 + w.minute;
-  return start < end ? t >= start && t < end : t >= start || t < end;
-}
-
-/** True when HEARTBEAT.md asks for nothing: only blank lines, headings and HTML comments. */
-export function heartbeatFileIsEmpty(text: string | undefined): boolean {
-  if (text === undefined) return true;
-  const stripped = text.replace(/<!--[\s\S]*?(-->|$)/g, '');
-  return stripped.split('\n').every((line) => /^\s*(#.*)?$/.test(line) || /^\s*[-*]\s*$/.test(line));
-}
+import type { HeartbeatBudget } from './heartbeat-budget.js';
+import {
+  DEFAULT_HEARTBEAT_PROMPT,
+  dayOf,
+  type HeartbeatSettings,
+  heartbeatDeliveryText,
+  heartbeatFileIsEmpty,
+  inActiveHours,
+  isHeartbeatAck,
+} from './heartbeat-settings.js';
+import type { DeliveryTarget, SchedulerLog, SchedulerPorts, Timers } from './ports.js';
 
 interface AgentBeat {
   settings: HeartbeatSettings | undefined;
@@ -69,6 +29,8 @@ export interface HeartbeatsOptions {
   log?: SchedulerLog;
   /** Longest single timer wait, so a wall-clock jump is noticed within this long. */
   maxTimerMs: number;
+  /** Tokens spent per agent and day (for `dailyTokenBudget`). */
+  budget?: HeartbeatBudget;
 }
 
 /**
@@ -106,6 +68,11 @@ export class Heartbeats {
     if (this.#started) for (const id of this.#agents.keys()) this.#arm(id);
   }
 
+  /** Read what heartbeats spent today (before `start`). */
+  async load(): Promise<void> {
+    await this.#o.budget?.load();
+  }
+
   start(): void {
     if (this.#abort.signal.aborted) this.#abort = new AbortController();
     this.#started = true;
@@ -118,6 +85,7 @@ export class Heartbeats {
     this.#abort.abort();
     for (const a of this.#agents.values()) this.#clear(a);
     await Promise.all([...this.#agents.values()].map((a) => a.running));
+    await this.#o.budget?.flush();
   }
 
   /** True when the agent has a periodic heartbeat. */
@@ -206,8 +174,9 @@ export class Heartbeats {
     const emit = (e: Omit<HeartbeatEvent, 'ts' | 'agentId' | 'sessionKey'>) =>
       ports.emit('heartbeat', { ts: clock.now(), agentId, sessionKey, ...e });
     try {
+      const settings = a.settings;
       if (reason === 'interval') {
-        const hours = a.settings?.activeHours;
+        const hours = settings?.activeHours;
         if (hours && !inActiveHours(hours, clock.now()))
           return emit({ status: 'skipped', reason: 'quiet-hours' });
         if (
@@ -218,23 +187,70 @@ export class Heartbeats {
           return emit({ status: 'skipped', reason: 'empty-heartbeat-file' });
         }
       }
+      // Over budget: queued events stay queued for the next turn of the session.
+      if (await this.#overBudget(agentId, settings)) return emit({ status: 'skipped', reason: 'budget' });
       a.pending = 0;
       const started = clock.monotonic();
       const out = await ports.runTurn({
         agentId,
         sessionKey,
-        message: a.settings?.prompt ?? DEFAULT_HEARTBEAT_PROMPT,
+        message: settings?.prompt ?? DEFAULT_HEARTBEAT_PROMPT,
         heartbeat: true,
         signal: this.#abort.signal,
+        ...(settings?.model ? { model: settings.model } : {}),
       });
       const durationMs = Math.max(0, Math.round(clock.monotonic() - started));
-      const text = out.text.trim();
+      if (out.tokens && this.#o.budget) {
+        await this.#o.budget.add(agentId, this.#day(settings), out.tokens);
+      }
       if (out.status !== 'ok') return emit({ status: 'failed', reason: out.error ?? out.status, durationMs });
-      if (text === '' || text === SILENT_REPLY) return emit({ status: 'ok-token', reason, durationMs });
+      if (isHeartbeatAck(out.text)) return emit({ status: 'ok-token', reason, durationMs });
+      const text = heartbeatDeliveryText(out.text);
+      const target = await this.#target(agentId, settings);
+      if (target) await ports.deliver({ ...target, text });
       emit({ status: 'sent', reason, preview: text.slice(0, 200), durationMs });
     } catch (err) {
       this.#o.log?.warn(`heartbeat of agent ${agentId} failed`, { error: errorMessage(err) });
       emit({ status: 'failed', reason: errorMessage(err) });
     }
+  }
+
+  /** Where the agent's heartbeat replies go: a fixed recipient, the last one it talked with, or none. */
+  async #target(
+    agentId: string,
+    settings: HeartbeatSettings | undefined,
+  ): Promise<DeliveryTarget | undefined> {
+    const target = settings?.target ?? 'last';
+    if (target === 'none') return undefined;
+    if (target === 'last') return this.#o.ports.lastTarget?.(agentId);
+    return target;
+  }
+
+  /** The budget's day: in the active hours' zone, else the host's. */
+  #day(settings: HeartbeatSettings | undefined): string {
+    return dayOf(this.#o.clock.now(), settings?.activeHours?.timezone);
+  }
+
+  /** True when today's budget is spent; the first time each day the pause is announced on the target. */
+  async #overBudget(agentId: string, settings: HeartbeatSettings | undefined): Promise<boolean> {
+    const limit = settings?.dailyTokenBudget;
+    const budget = this.#o.budget;
+    if (limit === undefined || !budget) return false;
+    const day = this.#day(settings);
+    const used = budget.used(agentId, day);
+    if (used < limit) return false;
+    if (budget.firstNotice(agentId, day)) {
+      const text = `Heartbeats of agent ${agentId} are paused for today: they used ${used} of their ${limit} daily tokens. They resume tomorrow.`;
+      this.#o.log?.warn(text, { agentId, used, limit });
+      const target = await this.#target(agentId, settings).catch(() => undefined);
+      if (target) {
+        await this.#o.ports
+          .deliver({ ...target, text })
+          .catch((err) =>
+            this.#o.log?.warn('heartbeat: could not announce the pause', { error: errorMessage(err) }),
+          );
+      }
+    }
+    return true;
   }
 }

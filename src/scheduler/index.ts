@@ -5,13 +5,16 @@
  * See README.md.
  */
 export type { ExecOutcome } from './execute.js';
-export type { HeartbeatSettings } from './heartbeat.js';
+export type { HeartbeatSettings } from './heartbeat-settings.js';
 export {
   DEFAULT_HEARTBEAT_PROMPT,
+  HEARTBEAT_ACK_MAX_CHARS,
+  HEARTBEAT_OK,
   heartbeatFileIsEmpty,
   inActiveHours,
+  isHeartbeatAck,
   resolveHeartbeats,
-} from './heartbeat.js';
+} from './heartbeat-settings.js';
 export type { AgentDirectory } from './jobs.js';
 export {
   BACKOFF_BASE_MS,
@@ -26,6 +29,7 @@ export type { RunResult, SchedulerOptions, SchedulerSettings } from './options.j
 export { CRON_JOB_INVALID, formatEvery, parseAt, parseEvery } from './parse.js';
 export type {
   DeliveryRequest,
+  DeliveryTarget,
   SchedulerLog,
   SchedulerPorts,
   Timers,

@@ -1,6 +1,6 @@
 import type { CronRunStatus } from '../protocol/index.js';
 import type { Clock } from '../shared/index.js';
-import type { HeartbeatSettings } from './heartbeat.js';
+import type { HeartbeatSettings } from './heartbeat-settings.js';
 import type { AgentDirectory } from './jobs.js';
 import type { SchedulerLog, SchedulerPorts, Timers } from './ports.js';
 

@@ -19,14 +19,20 @@ export interface TurnOutcome {
   status: 'ok' | 'error' | 'timeout';
   text: string;
   error?: string;
+  /** Tokens the turn used (input + output, cached included); counted against a heartbeat budget. */
+  tokens?: number;
+}
+
+/** A recipient on a channel. */
+export interface DeliveryTarget {
+  channel: string;
+  to: string;
+  accountId?: string;
 }
 
 /** A message for a channel, sent without an agent run. */
-export interface DeliveryRequest {
-  channel: string;
-  to: string;
+export interface DeliveryRequest extends DeliveryTarget {
   text: string;
-  accountId?: string;
 }
 
 /**
@@ -47,6 +53,11 @@ export interface SchedulerPorts {
    * holds only comments and headings (and with no system event queued) is skipped without a turn.
    */
   heartbeatFile?(agentId: string): Promise<string | undefined>;
+  /**
+   * The channel and peer the agent last talked with (a heartbeat's default target), or undefined when
+   * it never did. Without it, heartbeats with the `last` target deliver nowhere.
+   */
+  lastTarget?(agentId: string): Promise<DeliveryTarget | undefined>;
 }
 
 /** The timer port: real `setTimeout` in production, a fake one in tests. Delays are monotonic. */

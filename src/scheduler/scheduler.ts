@@ -18,6 +18,7 @@ import {
 } from '../shared/index.js';
 import { type ExecOutcome, executeJob } from './execute.js';
 import { Heartbeats } from './heartbeat.js';
+import { HeartbeatBudget } from './heartbeat-budget.js';
 import { type AgentDirectory, applyOutcome, CRON_JOB_NOT_FOUND, createJob, patchJob } from './jobs.js';
 import type { RunResult, SchedulerOptions, SchedulerSettings } from './options.js';
 import { systemTimers, type Timers } from './ports.js';
@@ -66,6 +67,7 @@ export class Scheduler {
     this.#store = new JobStore(options.cronDir, options.log);
     this.#log = new RunLog(options.cronDir, options.runLogMaxEntries ?? 500, options.log);
     this.#heartbeats = new Heartbeats({
+      budget: new HeartbeatBudget(options.cronDir, options.log),
       ports: options.ports,
       clock: this.#clock,
       timers: this.#timers,
@@ -81,6 +83,7 @@ export class Scheduler {
     const { dirty, deleted } = await recoverJobs(this.#jobs, this.#store, this.#log, this.#clock.now());
     if (dirty) await this.#save();
     for (const id of deleted) await this.#log.remove(id);
+    await this.#heartbeats.load();
     this.#state = 'running';
     this.#heartbeats.start();
     this.#tick();

@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { CronEvent, HeartbeatEvent } from '../protocol/index.js';
 import type { Clock } from '../shared/index.js';
-import type { DeliveryRequest, SchedulerPorts, Timers, TurnOutcome, TurnRequest } from './ports.js';
+import type {
+  DeliveryRequest,
+  DeliveryTarget,
+  SchedulerPorts,
+  Timers,
+  TurnOutcome,
+  TurnRequest,
+} from './ports.js';
 import type { EndRecord, RunRecord, SkippedRecord, StartRecord } from './run-log.js';
 
 interface FakeTimer {
@@ -98,6 +105,7 @@ export class RecordingPorts implements SchedulerPorts {
   reply: (req: TurnRequest) => Promise<TurnOutcome> = async () => ({ status: 'ok', text: 'done' });
   deliverFails = false;
   heartbeatFile?: (agentId: string) => Promise<string | undefined>;
+  lastTarget?: (agentId: string) => Promise<DeliveryTarget | undefined>;
 
   runTurn(req: TurnRequest): Promise<TurnOutcome> {
     this.turns.push(req);

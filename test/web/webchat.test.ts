@@ -1,81 +1,19 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Gateway } from '../../src/gateway/index.js';
-import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.js';
-import { type Harness, startGateway } from '../helpers/gateway-harness.js';
 import { connectedClient } from '../helpers/ws-client.js';
-import { type Browser, ensureWebBuilt, launchBrowser, type PageLog, watch } from './browser.js';
+import { expectNoTokenLeak, origin, send, signIn, status, useWebFixture } from './fixture.js';
 
-let fake: FakeModelServer;
-let browser: Browser;
-const harnesses: Harness[] = [];
-
-beforeAll(async () => {
-  ensureWebBuilt();
-  fake = await startFakeModelServer();
-  browser = await launchBrowser();
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await fake?.close();
-});
-afterEach(async () => {
-  for (const h of harnesses.splice(0)) await h.cleanup();
-});
-
-const modelConfig = () => ({
-  models: {
-    providers: {
-      fake: {
-        baseUrl: fake.baseUrl,
-        api: 'openai-chat',
-        apiKey: 'k',
-        models: [{ id: 'm', contextWindow: 10000, maxTokens: 100 }],
-      },
-    },
-  },
-  agents: { defaults: { model: 'fake/m' } },
-});
-
-async function gateway(config: Record<string, unknown>): Promise<Harness> {
-  const h = await startGateway(config);
-  harnesses.push(h);
-  return h;
-}
-
-const origin = (h: Harness) => `http://127.0.0.1:${h.gateway.port}`;
-const status = (page: Page, state: string) => page.locator(`cp-app .status[data-state="${state}"]`);
-
-async function signIn(page: Page, h: Harness): Promise<void> {
-  await page.goto(`${origin(h)}/#token=${encodeURIComponent(h.token ?? '')}`);
-  await status(page, 'open').waitFor();
-}
-
-async function send(page: Page, text: string): Promise<void> {
-  const box = page.getByRole('textbox', { name: 'Message' });
-  await box.fill(text);
-  await box.press('Enter');
-}
-
-function expectNoTokenLeak(log: PageLog, token: string): void {
-  for (const url of [...log.urls, ...log.sockets]) {
-    expect(url, url).not.toContain(token);
-    expect(new URL(url).search, url).toBe('');
-  }
-}
+const web = useWebFixture(import.meta.url);
 
 describe('WebChat in Chromium', () => {
   it('signs in with #token (then scrubbed), streams a reply, and shows the history after a reload', async () => {
-    const h = await gateway(modelConfig());
-    fake.enqueue({
+    const h = await web.gateway(web.modelConfig());
+    web.fake.enqueue({
       type: 'reply',
       text: ['Hello', ' from', ' the fake model'],
       usage: { input: 12, output: 5 },
     });
-    const page = await browser.context.newPage();
-    const log = watch(page);
+    const { page, log } = await web.newPage();
     await signIn(page, h);
     expect(await page.evaluate<string>('location.href')).toBe(`${origin(h)}/`);
     expect(await page.evaluate<string | null>("localStorage.getItem('carapace.gateway.token')")).toBe(
@@ -87,13 +25,13 @@ describe('WebChat in Chromium', () => {
     await reply.waitFor();
     await reply.locator('[data-usage]', { hasText: 'in 12 · out 5 tokens' }).waitFor();
 
-    fake.enqueue({ type: 'reply', text: 'Got the file.' });
+    web.fake.enqueue({ type: 'reply', text: 'Got the file.' });
     const note = { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('the word is kumquat') };
     await page.locator('cp-composer input[type="file"]').setInputFiles(note);
     await page.locator('cp-composer .chip', { hasText: 'notes.txt' }).waitFor();
     await send(page, 'read this');
     await page.locator('[data-kind="assistant"]', { hasText: 'Got the file.' }).waitFor();
-    expect(JSON.stringify(fake.requests.at(-1)?.body)).toContain('kumquat');
+    expect(JSON.stringify(web.fake.requests.at(-1)?.body)).toContain('kumquat');
 
     await page.reload();
     await status(page, 'open').waitFor();
@@ -104,13 +42,11 @@ describe('WebChat in Chromium', () => {
     expect(log.sockets.length).toBeGreaterThan(0);
     expectNoTokenLeak(log, h.token ?? '');
     expect(log.problems).toEqual([]);
-    await page.close();
   });
 
   it('says clearly that no model is configured and what to add', async () => {
-    const h = await gateway({});
-    const page = await browser.context.newPage();
-    const log = watch(page);
+    const h = await web.gateway({});
+    const { page, log } = await web.newPage();
     await signIn(page, h);
     await page.locator('[data-no-model-banner]').waitFor();
     await send(page, 'hi');
@@ -121,12 +57,11 @@ describe('WebChat in Chromium', () => {
     expect(text).toContain('carapace.json');
     expect(text).toContain('"providers"');
     expect(log.problems).toEqual([]);
-    await page.close();
   });
 
   it('asks for the token when the gateway refuses, and keeps it once pasted', async () => {
-    const h = await gateway(modelConfig());
-    const page = await browser.context.newPage();
+    const h = await web.gateway(web.modelConfig());
+    const { page } = await web.newPage();
     await page.goto(`${origin(h)}/#token=wrong-token`);
     const field = page.getByLabel('Gateway token');
     await field.waitFor();
@@ -137,15 +72,13 @@ describe('WebChat in Chromium', () => {
     expect(await page.evaluate<string | null>("localStorage.getItem('carapace.gateway.token')")).toBe(
       h.token,
     );
-    await page.close();
   });
 
   it('reconnects after a gateway restart, keeping what was on screen', async () => {
-    const h = await gateway(modelConfig());
+    const h = await web.gateway(web.modelConfig());
     const port = h.gateway.port;
-    fake.enqueue({ type: 'reply', text: 'first answer' }, { type: 'reply', text: 'second answer' });
-    const page = await browser.context.newPage();
-    const log = watch(page);
+    web.fake.enqueue({ type: 'reply', text: 'first answer' }, { type: 'reply', text: 'second answer' });
+    const { page, log } = await web.newPage();
     await signIn(page, h);
     await send(page, 'one');
     await page.locator('[data-kind="assistant"]', { hasText: 'first answer' }).waitFor();
@@ -164,65 +97,74 @@ describe('WebChat in Chromium', () => {
     await page.locator('[data-kind="assistant"]', { hasText: 'second answer' }).waitFor();
     await page.locator('[data-kind="assistant"]', { hasText: 'first answer' }).waitFor();
     expectNoTokenLeak(log, h.token ?? '');
-    await page.close();
   });
 
   it('pages older history on request and stops a running reply', async () => {
-    const h = await gateway(modelConfig());
+    const h = await web.gateway(web.modelConfig());
     const c = await connectedClient(h.url, h.token, { scopes: ['operator.admin'] });
     for (let i = 1; i <= 60; i++) {
       const res = await c.request('chat.inject', { sessionKey: 'main', message: `note ${i}`, role: 'user' });
       expect(res.ok).toBe(true);
     }
     c.close();
-    const page = await browser.context.newPage();
+    const { page } = await web.newPage();
     await signIn(page, h);
     await page.getByText('note 60', { exact: true }).waitFor();
     expect(await page.getByText('note 1', { exact: true }).count()).toBe(0);
     await page.getByRole('button', { name: 'Load older messages' }).click();
     await page.getByText('note 1', { exact: true }).waitFor();
 
-    fake.enqueue({ type: 'reply', text: ['partial ', 'never sent'], stallAfter: 1 });
+    web.fake.enqueue({ type: 'reply', text: ['partial ', 'never sent'], stallAfter: 1 });
     await send(page, 'take your time');
     await page.locator('[data-kind="assistant"]', { hasText: 'partial' }).waitFor();
     await page.getByRole('button', { name: 'Stop the reply' }).click();
     await page.locator('[data-kind="notice"]', { hasText: 'Stopped.' }).waitFor();
     await page.getByRole('button', { name: 'Stop the reply' }).waitFor({ state: 'detached' });
-    await page.close();
   });
 
-  it('works on a phone-sized screen: chat and every Control section render without errors', async () => {
-    const h = await gateway(modelConfig());
-    fake.enqueue({
+  it('works on a phone-sized screen (no sideways scrolling) and in light and dark (kept across reloads)', async () => {
+    const h = await web.gateway(web.modelConfig());
+    web.fake.enqueue({
       type: 'reply',
       text: 'A short answer that wraps on a narrow phone screen.',
       usage: { input: 30, output: 11 },
     });
-    const page = await browser.context.newPage();
-    await page.setViewportSize({ width: 390, height: 844 });
-    const log = watch(page);
+    const { page, log } = await web.newPage({ width: 390, height: 844 });
     await signIn(page, h);
     await send(page, 'What can you do?');
     await page
       .locator('[data-kind="assistant"] [data-usage]', { hasText: 'in 30 · out 11 tokens' })
       .waitFor();
-    const shots = join(h.stateDir, '..', 'carapace-web-shots');
-    await mkdir(shots, { recursive: true });
-    await page.screenshot({ path: join(shots, 'phone-chat.png') });
+    await web.shot(page, 'phone chat');
 
     await page.getByRole('button', { name: 'Control', exact: true }).click();
     await page.locator('tr[data-session="agent:main:main"]').waitFor();
     await page.locator('[data-usage-total]', { hasText: '41 tokens' }).waitFor();
-    for (const tab of ['Channels', 'Approvals', 'Cron', 'Logs', 'Sessions & usage']) {
-      await page.getByRole('tab', { name: tab }).click();
+    const fitsWidth = () => page.evaluate<boolean>('document.documentElement.scrollWidth <= innerWidth');
+    expect(await fitsWidth()).toBe(true);
+    await page.getByRole('tab', { name: 'Usage' }).click();
+    const today = page.locator('tr[data-row^="day:"]');
+    await today.waitFor();
+    expect(await today.textContent()).toContain('30 / 11');
+    for (const tab of ['Channels', 'Approvals', 'Cron', 'Logs', 'Sessions']) {
+      await page.getByRole('tab', { name: tab, exact: true }).click();
       await page.locator('[role="tabpanel"] section').first().waitFor();
+      expect(await fitsWidth(), tab).toBe(true);
     }
-    await page.screenshot({ path: join(shots, 'phone-control.png') });
+    await web.shot(page, 'phone control');
+    const background = () => page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
+    expect(await background()).toBe('rgb(246, 247, 249)');
     await page.getByRole('button', { name: /Switch to dark theme/ }).click();
     expect(await page.evaluate<string | undefined>('document.documentElement.dataset.theme')).toBe('dark');
+    expect(await background()).toBe('rgb(17, 19, 24)');
     await page.getByRole('button', { name: 'Chat', exact: true }).click();
-    await page.screenshot({ path: join(shots, 'phone-chat-dark.png') });
+    expect(await fitsWidth()).toBe(true);
+    await web.shot(page, 'phone chat dark');
+    await page.reload();
+    await status(page, 'open').waitFor();
+    expect(await background()).toBe('rgb(17, 19, 24)');
+    await page.getByRole('button', { name: /Switch to light theme/ }).click();
+    expect(await background()).toBe('rgb(246, 247, 249)');
     expect(log.problems).toEqual([]);
-    await page.close();
   });
 });

@@ -8,6 +8,8 @@ export interface ApprovalRequest {
   agentId?: string;
   sessionKey?: string;
   expiresAtMs?: number;
+  /** Why policy asks (e.g. `not-allowlisted: uname is not on the allowlist`). */
+  reason?: string;
 }
 
 export type ApprovalDecision = 'allow-once' | 'allow-always' | 'deny';
@@ -26,10 +28,12 @@ export function parseApprovalRequest(payload: unknown): ApprovalRequest | undefi
   const agentId = str(r.agentId) ?? str(p.agentId);
   const sessionKey = str(r.sessionKey) ?? str(p.sessionKey);
   const expires = p.expiresAtMs ?? r.expiresAtMs;
+  const reason = str(r.reason) ?? str(p.reason);
   if (cwd) out.cwd = cwd;
   if (agentId) out.agentId = agentId;
   if (sessionKey) out.sessionKey = sessionKey;
   if (typeof expires === 'number') out.expiresAtMs = expires;
+  if (reason) out.reason = reason;
   return out;
 }
 
@@ -54,6 +58,20 @@ export class ApprovalQueue {
       return id !== undefined && this.#items.delete(id);
     }
     return false;
+  }
+
+  /**
+   * Replace the list with the gateway's pending requests (`exec.approvals.list` after each handshake:
+   * requests made before this page connected, or while it was reconnecting). True when it changed.
+   */
+  replace(pending: readonly unknown[]): boolean {
+    const before = JSON.stringify(this.list);
+    this.#items.clear();
+    for (const p of pending) {
+      const req = parseApprovalRequest(p);
+      if (req) this.#items.set(req.id, req);
+    }
+    return JSON.stringify(this.list) !== before;
   }
 
   remove(id: string): void {

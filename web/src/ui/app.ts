@@ -196,9 +196,21 @@ export class CpApp extends LitElement {
       client.onEvent((f) => {
         if (this.#approvals.apply(f)) this.approvalsRev++;
       }),
+      client.onHello(() => void this.#loadApprovals(client)),
     );
     this.client = client;
     client.start();
+  }
+
+  /** Requests made before this page connected (or while it was reconnecting) are listed too. */
+  async #loadApprovals(client: GatewayClient): Promise<void> {
+    if (!client.supports('exec.approvals.list')) return;
+    try {
+      const res = await client.request<{ pending: unknown[] }>('exec.approvals.list', {});
+      if (client === this.client && this.#approvals.replace(res.pending)) this.approvalsRev++;
+    } catch {
+      // not allowed or the connection dropped: the events still bring new requests
+    }
   }
 
   #applyTheme(): void {

@@ -1,6 +1,6 @@
 import { css, html, nothing, type TemplateResult } from 'lit';
 import type { ChatItem } from '../chat/transcript.js';
-import { formatUsage } from './format.js';
+import { formatUsage, readableToolText, toolPreview } from './format.js';
 
 /** Styles of the message list (used by the chat view). */
 export const chatItemStyles = css`
@@ -60,6 +60,9 @@ export const chatItemStyles = css`
     cursor: pointer;
     color: var(--muted);
   }
+  details.tool summary .preview {
+    color: var(--text);
+  }
   details.tool.failed summary {
     color: var(--danger);
   }
@@ -105,11 +108,12 @@ function renderAssistant(item: Extract<ChatItem, { kind: 'assistant' }>): Templa
 
 function renderTool(item: Extract<ChatItem, { kind: 'tool' }>): TemplateResult {
   const status = !item.done ? 'running…' : item.isError ? 'failed' : 'done';
+  const preview = toolPreview(item.args);
   return html`<div class="item" data-kind="tool">
     <details class="tool ${item.isError ? 'failed' : ''}">
-      <summary>Tool <code>${item.name}</code> — ${status}</summary>
-      ${item.args ? html`<div class="meta">arguments</div><pre>${item.args}</pre>` : nothing}
-      ${item.done ? html`<div class="meta">result</div><pre>${item.result ?? ''}</pre>` : nothing}
+      <summary>Tool <code>${item.name}</code>${preview ? html` <code class="preview">${preview}</code>` : nothing} — ${status}</summary>
+      ${item.args ? html`<div class="meta">arguments</div><pre data-args>${readableToolText(item.args)}</pre>` : nothing}
+      ${item.done ? html`<div class="meta">result</div><pre data-result>${readableToolText(item.result ?? '')}</pre>` : nothing}
     </details>
   </div>`;
 }

@@ -6,7 +6,8 @@ import { GatewayLink } from './gateway-link.js';
 import { sharedStyles } from './shared-styles.js';
 
 const TABS = [
-  { id: 'sessions', label: 'Sessions & usage' },
+  { id: 'sessions', label: 'Sessions' },
+  { id: 'usage', label: 'Usage' },
   { id: 'channels', label: 'Channels' },
   { id: 'approvals', label: 'Approvals' },
   { id: 'cron', label: 'Cron' },
@@ -121,6 +122,8 @@ export class CpControl extends LitElement {
     switch (this.tab) {
       case 'sessions':
         return html`<cp-sessions-panel .client=${this.client}></cp-sessions-panel>`;
+      case 'usage':
+        return html`<cp-usage-panel .client=${this.client}></cp-usage-panel>`;
       case 'channels':
         return html`<cp-channels-panel .client=${this.client}></cp-channels-panel>`;
       case 'approvals':

@@ -7,6 +7,7 @@ import { CpChannelsPanel } from './panels/channels-panel.js';
 import { CpCronPanel } from './panels/cron-panel.js';
 import { CpLogsPanel } from './panels/logs-panel.js';
 import { CpSessionsPanel } from './panels/sessions-panel.js';
+import { CpUsagePanel } from './panels/usage-panel.js';
 import { CpSettings } from './settings.js';
 import { CpSignIn } from './sign-in.js';
 
@@ -20,6 +21,7 @@ const ELEMENTS: [string, CustomElementConstructor][] = [
   ['cp-cron-panel', CpCronPanel],
   ['cp-logs-panel', CpLogsPanel],
   ['cp-sessions-panel', CpSessionsPanel],
+  ['cp-usage-panel', CpUsagePanel],
   ['cp-settings', CpSettings],
   ['cp-sign-in', CpSignIn],
 ];

@@ -68,3 +68,44 @@ export function parseLogLine(line: string): { time: string; level: string; msg: 
     return { time: '', level: '', msg: line, rest: '' };
   }
 }
+
+/** The string argument that says most about a tool call (`command`, `path`, `url`, …), for its summary. */
+export function toolPreview(args: string): string {
+  let o: unknown;
+  try {
+    o = JSON.parse(args);
+  } catch {
+    return '';
+  }
+  if (!o || typeof o !== 'object' || Array.isArray(o)) return '';
+  const rec = o as Record<string, unknown>;
+  const key = ['command', 'path', 'url', 'query', 'file', 'name'].find((k) => typeof rec[k] === 'string');
+  const value = key ? (rec[key] as string) : '';
+  const line = value.split('\n')[0] ?? '';
+  return line.length > 60 ? `${line.slice(0, 59)}…` : line;
+}
+
+/**
+ * Tool arguments or a result for people: a flat JSON object becomes `key: value` lines, with multi-line
+ * strings (command output) shown as they are, indented; anything else is shown unchanged.
+ */
+export function readableToolText(text: string): string {
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  if (!o || typeof o !== 'object' || Array.isArray(o)) return text;
+  return Object.entries(o as Record<string, unknown>)
+    .map(([k, v]) => {
+      if (typeof v === 'string' && v.includes('\n')) {
+        const body = v.replace(/\n+$/, '').replace(/^/gm, '  ');
+        return `${k}:\n${body}`;
+      }
+      if (typeof v === 'string') return `${k}: ${v}`;
+      const json = JSON.stringify(v, null, 2) ?? String(v);
+      return `${k}: ${json}`;
+    })
+    .join('\n');
+}

@@ -150,6 +150,10 @@ export const sharedStyles = css`
     font-size: 1.1rem;
     margin: 0 0 0.6rem;
   }
+  h3 {
+    font-size: 1rem;
+    margin: 0.9rem 0 0.3rem;
+  }
   .scroll-x {
     overflow-x: auto;
   }

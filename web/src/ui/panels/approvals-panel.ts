@@ -35,6 +35,9 @@ export class CpApprovals extends LitElement {
       pre {
         margin: 0.3rem 0;
       }
+      .why {
+        margin-bottom: 0.4rem;
+      }
     `,
   ];
 
@@ -77,6 +80,7 @@ export class CpApprovals extends LitElement {
         ${r.cwd ? html`in <code>${r.cwd}</code>` : nothing}:
       </div>
       <pre>${r.command}</pre>
+      ${r.reason ? html`<div class="muted small-text why">Why: ${r.reason}</div>` : nothing}
       <div class="row">
         <button class="small primary" ?disabled=${!can} @click=${() => void this.#resolve(r, 'allow-once')}>
           Allow once

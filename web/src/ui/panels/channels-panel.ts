@@ -4,6 +4,8 @@ import { formatTime } from '../format.js';
 import { sharedStyles } from '../shared-styles.js';
 import { PanelBase, unavailable } from './panel-base.js';
 
+const POLL_MS = 5000;
+
 /** One channel (account) as shown: a name and whatever state the gateway reports. */
 interface ChannelView {
   id: string;
@@ -14,6 +16,7 @@ interface ChannelView {
 /** A pairing request: someone on a channel asking to talk to the agent. */
 interface PairingRequest {
   channel: string;
+  accountId?: string;
   code: string;
   from: string;
   createdAt?: number;
@@ -28,8 +31,36 @@ function channelState(v: Record<string, unknown>): string {
   return 'unknown';
 }
 
-/** Channels from `channels.status`, whether it answers `{channels: {id: {...}}}` or a list. */
+function accountState(a: Record<string, unknown>): string {
+  if (a.enabled === false) return 'disabled';
+  if (a.loggedOut === true) return 'logged out';
+  if (a.connected === true) return 'connected';
+  if (a.running === true) return 'running, not connected';
+  return channelState(a);
+}
+
+/**
+ * Channels from `channels.status`: one row per account (`telegram/default`) when it lists
+ * `channelAccounts`, else one per channel (`{channels: {id: {...}}}` or a list).
+ */
 export function channelViews(payload: unknown): ChannelView[] {
+  const accounts = (payload as { channelAccounts?: unknown } | undefined)?.channelAccounts;
+  if (accounts && typeof accounts === 'object' && !Array.isArray(accounts)) {
+    const rows = Object.entries(accounts as Record<string, unknown>).flatMap(([channel, list]) =>
+      Array.isArray(list)
+        ? list.map((a: Record<string, unknown>) => {
+            const who = (a.self as { username?: unknown } | undefined)?.username;
+            const err = typeof a.lastError === 'string' && a.lastError ? `last error: ${a.lastError}` : '';
+            return {
+              id: `${channel}/${String(a.accountId ?? 'default')}`,
+              state: accountState(a) + (typeof who === 'string' ? ` as @${who}` : ''),
+              detail: err,
+            };
+          })
+        : [],
+    );
+    if (rows.length) return rows;
+  }
   const p = payload as { channels?: unknown } | unknown[] | undefined;
   const raw = Array.isArray(p) ? p : (p as { channels?: unknown } | undefined)?.channels;
   const entries: [string, Record<string, unknown>][] = Array.isArray(raw)
@@ -58,6 +89,7 @@ export function pairingRequests(payload: unknown): PairingRequest[] {
     from: String(
       r.senderName ?? r.from ?? r.senderId ?? r.peerId ?? (r.meta as { name?: string })?.name ?? '',
     ),
+    ...(typeof r.accountId === 'string' && r.accountId ? { accountId: r.accountId } : {}),
     ...(typeof r.createdAt === 'number' ? { createdAt: r.createdAt } : {}),
   }));
 }
@@ -67,16 +99,33 @@ export class CpChannelsPanel extends PanelBase {
   static override properties = {
     channels: { state: true },
     requests: { state: true },
+    notice: { state: true },
   };
   static override styles = [sharedStyles];
 
   declare channels: ChannelView[];
   declare requests: PairingRequest[];
+  declare notice: string;
+  #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor() {
     super();
     this.channels = [];
     this.requests = [];
+    this.notice = '';
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Accounts connect and fail on their own time: refresh while the panel is on screen.
+    this.#timer = setInterval(() => {
+      if (this.client?.state === 'open') void this.reload();
+    }, POLL_MS);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    clearInterval(this.#timer);
   }
 
   protected override async refresh(): Promise<void> {
@@ -93,7 +142,9 @@ export class CpChannelsPanel extends PanelBase {
   }
 
   async #approve(r: PairingRequest): Promise<void> {
-    await this.call('pairing.approve', { channel: r.channel, code: r.code });
+    const account = r.accountId ? { accountId: r.accountId } : {};
+    const res = await this.call('pairing.approve', { channel: r.channel, code: r.code, ...account });
+    if (res !== undefined) this.notice = `Approved ${r.from || r.code} on ${r.channel}.`;
     await this.reload();
   }
 
@@ -103,7 +154,7 @@ export class CpChannelsPanel extends PanelBase {
     const canApprove = this.supports('pairing.approve');
     return html`<ul>
       ${this.requests.map(
-        (r) => html`<li class="row">
+        (r) => html`<li class="row" data-pairing=${r.code}>
           <span><strong>${r.channel}</strong> ${r.from} · code <code>${r.code}</code>
             ${r.createdAt ? html`<span class="muted">(${formatTime(r.createdAt)})</span>` : nothing}</span>
           ${
@@ -123,7 +174,7 @@ export class CpChannelsPanel extends PanelBase {
         <h2 id="channels-h">Channels</h2>
         <button class="small" @click=${() => void this.reload()}>Refresh</button>
       </div>
-      ${this.renderError()}
+      ${this.renderError()} ${this.notice ? html`<p role="status">${this.notice}</p>` : nothing}
       ${
         !this.supports('channels.status')
           ? unavailable('Channel status', 'channels.status')
@@ -131,7 +182,7 @@ export class CpChannelsPanel extends PanelBase {
             ? html`<p class="muted">No channels configured.</p>`
             : html`<ul>
               ${this.channels.map(
-                (c) => html`<li><strong>${c.id}</strong>: ${c.state}
+                (c) => html`<li data-channel=${c.id}><strong>${c.id}</strong>: ${c.state}
                   ${c.detail ? html`<span class="error">${c.detail}</span>` : nothing}</li>`,
               )}
             </ul>`

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { filterTools, KNOWN_TOOLS, resolveToolPolicy, TOOL_GROUPS, type ToolPolicySource } from './policy.js';
+import {
+  describeToolRule,
+  explainToolPolicy,
+  filterTools,
+  KNOWN_TOOLS,
+  resolveToolPolicy,
+  TOOL_GROUPS,
+  type ToolPolicySource,
+} from './policy.js';
 
 function allowed(config: ToolPolicySource, agentId = 'main'): string[] {
   return resolveToolPolicy(config, agentId)
@@ -58,11 +66,13 @@ describe('allow and deny across levels', () => {
       name: 'exec',
       allowed: false,
       reason: "denied by tools.deny 'exec'",
+      rule: { kind: 'deny', path: 'tools.deny[0]', level: 'global', entry: 'exec' },
     });
     expect(decision(config, 'web_fetch', 'helper')).toEqual({
       name: 'web_fetch',
       allowed: false,
       reason: "denied by agents.list[1].tools.deny 'group:web'",
+      rule: { kind: 'deny', path: 'agents.list[1].tools.deny[0]', level: 'agent', entry: 'group:web' },
     });
     expect(decision(config, 'memory_search', 'helper').reason).toBe(
       "denied by agents.defaults.tools.deny 'memory_*'",
@@ -94,8 +104,73 @@ describe('allow and deny across levels', () => {
       name: 'plugin_tool',
       allowed: true,
       reason: "allowed by tools.allow 'plugin_tool'",
+      rule: { kind: 'allow', path: 'tools.allow[2]', level: 'global', entry: 'plugin_tool' },
     });
     expect(policy.tools.find((t) => t.name === 'sessions_send')?.allowed).toBe(false);
+  });
+});
+
+describe('explainToolPolicy', () => {
+  const config: ToolPolicySource = {
+    tools: { deny: ['process'], allow: ['cron'] },
+    agents: {
+      defaults: { tools: { profile: 'messaging', allow: ['sessions_*'] } },
+      list: [{ id: 'ops', tools: { profile: 'coding', allow: ['group:messaging'], deny: ['web_*'] } }],
+    },
+  };
+
+  it('decides exactly the names asked about, in their order, with the setting that decided each', () => {
+    const names = [
+      'exec',
+      'process',
+      'read',
+      'web_fetch',
+      'message',
+      'sessions_send',
+      'cron',
+      'memory_get',
+      'x_tool',
+    ];
+    const e = explainToolPolicy(config, 'ops', names);
+    expect(e).toMatchObject({
+      agentId: 'ops',
+      profile: 'coding',
+      profileSource: 'agents.list[0].tools.profile',
+    });
+    expect(e.tools.map((t) => t.name)).toEqual(names);
+    const rules = Object.fromEntries(
+      e.tools.map((t) => [t.name, [t.allowed, t.rule.kind, t.rule.level, t.rule.path, t.rule.entry]]),
+    );
+    expect(rules).toEqual({
+      exec: [true, 'profile', 'agent', 'agents.list[0].tools.profile', 'group:runtime'],
+      process: [false, 'deny', 'global', 'tools.deny[0]', 'process'],
+      read: [true, 'profile', 'agent', 'agents.list[0].tools.profile', 'group:fs'],
+      web_fetch: [false, 'deny', 'agent', 'agents.list[0].tools.deny[0]', 'web_*'],
+      message: [true, 'allow', 'agent', 'agents.list[0].tools.allow[0]', 'group:messaging'],
+      sessions_send: [true, 'allow', 'agent-defaults', 'agents.defaults.tools.allow[0]', 'sessions_*'],
+      cron: [true, 'allow', 'global', 'tools.allow[0]', 'cron'],
+      memory_get: [false, 'none', 'agent', 'agents.list[0].tools.profile', undefined],
+      x_tool: [false, 'none', 'agent', 'agents.list[0].tools.profile', undefined],
+    });
+    expect(e.unknownEntries).toEqual([]);
+  });
+
+  it('the default profile is marked as such, and every rule reads as one short line', () => {
+    const e = explainToolPolicy({ tools: { deny: ['group:web'] } }, 'main', [
+      'read',
+      'web_search',
+      'message',
+      'anything',
+    ]);
+    expect(e.tools.map((t) => describeToolRule(t.rule))).toEqual([
+      "profile 'coding' (tools.profile (default)) via group:fs",
+      "tools.deny[0] 'group:web'",
+      "not in profile 'coding' (tools.profile (default)) nor in an allow list",
+      "not in profile 'coding' (tools.profile (default)) nor in an allow list",
+    ]);
+    expect(e.tools[0]?.rule).toMatchObject({ kind: 'profile', profile: 'coding', defaultProfile: true });
+    const full = explainToolPolicy({ tools: { profile: 'full' } }, 'main', ['cron']);
+    expect(describeToolRule(full.tools[0]!.rule)).toBe("profile 'full' (tools.profile)");
   });
 });
 

@@ -72,11 +72,31 @@ export interface ToolPolicyLayer {
   deny: readonly string[];
 }
 
+/** Which level of the config a rule sits at: `tools`, `agents.defaults.tools` or `agents.list[i].tools`. */
+export type ToolRuleLevel = 'global' | 'agent-defaults' | 'agent';
+
+/** The setting that decided one tool. */
+export interface ToolRule {
+  /** `deny` (a deny entry), `profile` (in the profile), `allow` (an allow entry), `none` (none of them). */
+  kind: 'deny' | 'profile' | 'allow' | 'none';
+  /** Config path of the setting: "agents.list[1].tools.deny[0]", "tools.profile" … */
+  path: string;
+  level: ToolRuleLevel;
+  /** The entry that matched, as written: a tool name, `group:x` or a `*` pattern (not for `none`). */
+  entry?: string;
+  /** The profile in force (for `profile` and `none`). */
+  profile?: ToolProfile;
+  /** True when the profile is the built-in default (nothing sets one). */
+  defaultProfile?: boolean;
+}
+
 /** The decision for one tool and the rule that made it. */
 export interface ToolDecision {
   name: string;
   allowed: boolean;
+  /** One line: "denied by tools.deny 'exec'", "allowed by profile 'coding' (tools.profile (default))" … */
   reason: string;
+  rule: ToolRule;
 }
 
 export interface ToolPolicy {
@@ -89,6 +109,12 @@ export interface ToolPolicy {
   tools: ToolDecision[];
   /** Allow/deny entries that name no known tool or group, e.g. "tools.allow[2] 'foo': …". */
   unknownEntries: string[];
+}
+
+function levelOf(path: string): ToolRuleLevel {
+  if (path.startsWith('agents.list[')) return 'agent';
+  if (path.startsWith('agents.defaults.')) return 'agent-defaults';
+  return 'global';
 }
 
 function matchesPattern(pattern: string, name: string): boolean {
@@ -118,25 +144,99 @@ export function decideTool(
   name: string,
 ): ToolDecision {
   for (const layer of policy.layers) {
-    const hit = layer.deny.find((e) => entryMatches(e, name));
-    if (hit !== undefined) return { name, allowed: false, reason: `denied by ${layer.path}.deny '${hit}'` };
+    const i = layer.deny.findIndex((e) => entryMatches(e, name));
+    if (i >= 0) {
+      const entry = layer.deny[i]!;
+      const rule: ToolRule = {
+        kind: 'deny',
+        path: `${layer.path}.deny[${i}]`,
+        level: levelOf(layer.path),
+        entry,
+      };
+      return { name, allowed: false, reason: `denied by ${layer.path}.deny '${entry}'`, rule };
+    }
   }
+  const defaultProfile = policy.profileSource.endsWith('(default)');
+  const profilePath = policy.profileSource.replace(/ \(default\)$/, '');
+  const profileRule = {
+    path: profilePath,
+    level: levelOf(profilePath),
+    profile: policy.profile,
+    defaultProfile,
+  };
   const inProfile = TOOL_PROFILES[policy.profile].find((e) => entryMatches(e, name));
   if (inProfile !== undefined) {
     return {
       name,
       allowed: true,
       reason: `allowed by profile '${policy.profile}' (${policy.profileSource})`,
+      rule: { kind: 'profile', ...profileRule, entry: inProfile },
     };
   }
   for (const layer of [...policy.layers].reverse()) {
-    const hit = layer.allow.find((e) => entryMatches(e, name));
-    if (hit !== undefined) return { name, allowed: true, reason: `allowed by ${layer.path}.allow '${hit}'` };
+    const i = layer.allow.findIndex((e) => entryMatches(e, name));
+    if (i >= 0) {
+      const entry = layer.allow[i]!;
+      const rule: ToolRule = {
+        kind: 'allow',
+        path: `${layer.path}.allow[${i}]`,
+        level: levelOf(layer.path),
+        entry,
+      };
+      return { name, allowed: true, reason: `allowed by ${layer.path}.allow '${entry}'`, rule };
+    }
   }
   return {
     name,
     allowed: false,
     reason: `not in profile '${policy.profile}' (${policy.profileSource}) and not in any allow list`,
+    rule: { kind: 'none', ...profileRule },
+  };
+}
+
+/** A short text of the rule that decided: "tools.deny[0] 'group:runtime'", "profile 'coding' via group:fs". */
+export function describeToolRule(rule: ToolRule): string {
+  const where = rule.defaultProfile ? `${rule.path} (default)` : rule.path;
+  switch (rule.kind) {
+    case 'deny':
+    case 'allow':
+      return `${rule.path} '${rule.entry}'`;
+    case 'profile':
+      return `profile '${rule.profile}' (${where})${rule.entry === '*' ? '' : ` via ${rule.entry}`}`;
+    default:
+      return `not in profile '${rule.profile}' (${where}) nor in an allow list`;
+  }
+}
+
+/** What `explainToolPolicy` reports: the resolved policy and one decision per tool asked about. */
+export interface ToolPolicyExplanation {
+  agentId: string;
+  profile: ToolProfile;
+  profileSource: string;
+  layers: readonly ToolPolicyLayer[];
+  /** One decision per name, in the order given. */
+  tools: ToolDecision[];
+  /** Allow/deny entries that name none of these tools, no known tool and no group. */
+  unknownEntries: string[];
+}
+
+/**
+ * Explain the tool policy of one agent for the given tool names (for example every tool a gateway turn
+ * can offer): allowed or not, and the setting that decided each (deny entry, profile entry, allow entry).
+ */
+export function explainToolPolicy(
+  config: ToolPolicySource,
+  agentId: string,
+  toolNames: readonly string[],
+): ToolPolicyExplanation {
+  const policy = resolveToolPolicy(config, agentId, { extraTools: toolNames });
+  return {
+    agentId: policy.agentId,
+    profile: policy.profile,
+    profileSource: policy.profileSource,
+    layers: policy.layers,
+    tools: toolNames.map((name) => decideTool(policy, name)),
+    unknownEntries: policy.unknownEntries,
   };
 }
 

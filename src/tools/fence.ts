@@ -25,8 +25,9 @@ export interface WriteTarget extends FencedPath {
  * The workspace fence every file tool goes through. With `workspaceOnly` (the default) a path must stay
  * inside `root` lexically and after resolving symlinks; control, invisible and bidi characters,
  * backslashes, percent-encoded separators and dots, `~`, URLs, drive letters and ambiguous dot segments
- * are refused everywhere. Errors are CarapaceErrors: PATH_INVALID, PATH_OUTSIDE_WORKSPACE, PATH_NOT_FOUND,
- * PATH_SYMLINK, PATH_HARDLINK, PATH_IS_DIRECTORY.
+ * are refused everywhere. Writes never land under a `.git` component (see PROTECTED_DIR_NAMES). Errors are
+ * CarapaceErrors: PATH_INVALID, PATH_OUTSIDE_WORKSPACE, PATH_NOT_FOUND, PATH_SYMLINK, PATH_HARDLINK,
+ * PATH_IS_DIRECTORY, PATH_PROTECTED.
  */
 export interface WorkspaceFence {
   readonly root: string;
@@ -92,6 +93,29 @@ export function checkPathText(path: string): void {
 function isInside(root: string, path: string): boolean {
   const rel = relative(root, path);
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+/**
+ * Path components file tools never write under (compared case-insensitively). `.git` holds the
+ * repository's config and hooks: a `core.fsmonitor`, `diff.external` or hook written there would make an
+ * allowlisted `git status` / `git diff` run any command. A file named `.git` (a `gitdir:` pointer) counts too.
+ */
+export const PROTECTED_DIR_NAMES: readonly string[] = ['.git'];
+
+/** The protected component of `path` (relative to `root` when inside it), or undefined. */
+export function protectedComponent(root: string, path: string): string | undefined {
+  const rel = isInside(root, path) ? relative(root, path) : path;
+  return rel.split(sep).find((part) => PROTECTED_DIR_NAMES.includes(part.toLowerCase()));
+}
+
+function refuseProtected(root: string, real: string, path: string): void {
+  const part = protectedComponent(root, real);
+  if (part === undefined) return;
+  throw new CarapaceError(
+    'PATH_PROTECTED',
+    `refusing to write '${path.slice(0, 200)}': file tools never change anything under '${part}' (git's config and hooks there decide what git commands run)`,
+    { details: { path: path.slice(0, 200), component: part } },
+  );
 }
 
 function outside(path: string): CarapaceError {
@@ -188,9 +212,11 @@ export function createWorkspaceFence(
     const abs = lexical(path, rr);
     if (abs === rr)
       throw new CarapaceError('PATH_IS_DIRECTORY', `'${path}' is a directory`, { details: { path } });
+    refuseProtected(rr, abs, path);
     const parent = await realParent(dirname(abs), rr, path, opts.createParents ?? false);
     const name = basename(abs);
     const real = join(parent, name);
+    refuseProtected(rr, real, path);
     let existingMode: number | undefined;
     try {
       const st = await lstat(real);
@@ -236,6 +262,8 @@ export function createWorkspaceFence(
       }
     }
     if (!contains(rr, real)) throw outside(path);
+    // Through a symlink, the existing part may lie under .git although the path text does not say so.
+    refuseProtected(rr, join(real, ...missing), path);
     if (missing.length > 0 && !create) throw notFound(dirname(path));
     for (const part of missing) {
       const next = join(real, part);

@@ -14,7 +14,13 @@ export type { ToolsConfigSource } from './config.js';
 export { toolsConfig } from './config.js';
 export * from './exec/index.js';
 export type { FencedPath, WorkspaceFence, WriteTarget } from './fence.js';
-export { checkPathText, createWorkspaceFence, MAX_PATH_CHARS } from './fence.js';
+export {
+  checkPathText,
+  createWorkspaceFence,
+  MAX_PATH_CHARS,
+  PROTECTED_DIR_NAMES,
+  protectedComponent,
+} from './fence.js';
 export type { FsToolsDeps } from './fs-tools.js';
 export { createFsTools } from './fs-tools.js';
 export type { GuardedFetchOptions, GuardedResponse } from './guarded-fetch.js';
@@ -29,10 +35,21 @@ export type { MessageMeta, MessagePort, MessageRequest, MessageSendResult } from
 export { createMessageTool } from './message-tool.js';
 export type { PatchHunk, PatchOp } from './patch-parse.js';
 export { parsePatch } from './patch-parse.js';
-export type { ToolDecision, ToolPolicy, ToolPolicyLayer, ToolPolicySource, ToolRules } from './policy.js';
+export type {
+  ToolDecision,
+  ToolPolicy,
+  ToolPolicyExplanation,
+  ToolPolicyLayer,
+  ToolPolicySource,
+  ToolRule,
+  ToolRuleLevel,
+  ToolRules,
+} from './policy.js';
 export {
   decideTool,
+  describeToolRule,
   entryMatches,
+  explainToolPolicy,
   filterTools,
   KNOWN_TOOLS,
   resolveToolPolicy,

@@ -1,5 +1,5 @@
 import { lstat, readlink, realpath } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { type AllowlistRule, matchRules } from './allowlist.js';
 import { isEnvInjectionName, isInside } from './env-policy.js';
 import { type BinaryFingerprint, type DirFingerprint, fingerprintDir, resolveProgram } from './resolve.js';
@@ -16,6 +16,7 @@ export type MissCode =
   | 'interpreter-inline'
   | 'denied-option'
   | 'redirect-outside-workspace'
+  | 'redirect-git-dir'
   | 'cwd-outside-workspace';
 
 export interface Miss {
@@ -302,9 +303,19 @@ class Resolver {
       );
     } else if (!isInside(real, this.input.workspaceDir)) {
       this.miss('redirect-outside-workspace', `${target} → ${real}`, planned.argv);
+    } else if (insideGitDir(this.input.workspaceDir, real)) {
+      // .git/config and hooks decide what an allowlisted `git status` runs: writing them needs an operator.
+      this.miss('redirect-git-dir', `${target} → ${real} (git's config and hooks)`, planned.argv);
     }
     return real;
   }
+}
+
+/** True when `real` (inside `workspaceDir`) has a `.git` component below the workspace. */
+function insideGitDir(workspaceDir: string, real: string): boolean {
+  return relative(workspaceDir, real)
+    .split(sep)
+    .some((part) => part.toLowerCase() === '.git');
 }
 
 /**

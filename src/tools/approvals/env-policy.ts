@@ -132,8 +132,19 @@ export function sanitizePathDirs(pathValue: string | undefined, workspaceDir: st
 }
 
 /**
+ * Git settings every child gets as command-line config (`GIT_CONFIG_COUNT`/`KEY_n`/`VALUE_n`, which wins
+ * over every config file): a directory the agent filled with `HEAD`, `config`, `objects/` is not taken for
+ * a bare repository (its config would be read), and no `core.fsmonitor` command runs. The file tools
+ * refuse writes under `.git` and redirections there need approval; this covers what they cannot.
+ */
+export const GIT_SAFETY_CONFIG: readonly (readonly [string, string])[] = [
+  ['safe.bareRepository', 'explicit'],
+  ['core.fsmonitor', 'false'],
+];
+
+/**
  * The environment of a child: only the inherited names (plus PATH, rebuilt from `pathDirs`), never an
- * injection name, whatever the caller passed.
+ * injection name, whatever the caller passed; plus GIT_SAFETY_CONFIG.
  */
 export function buildChildEnv(
   base: Readonly<Record<string, string | undefined>>,
@@ -146,6 +157,11 @@ export function buildChildEnv(
     if (value !== undefined && !isEnvInjectionName(name)) env[name] = value;
   }
   env.PATH = pathDirs.join(':');
+  env.GIT_CONFIG_COUNT = String(GIT_SAFETY_CONFIG.length);
+  GIT_SAFETY_CONFIG.forEach(([key, value], i) => {
+    env[`GIT_CONFIG_KEY_${i}`] = key;
+    env[`GIT_CONFIG_VALUE_${i}`] = value;
+  });
   return env;
 }
 

@@ -32,6 +32,7 @@ export {
   DEFAULT_INHERITED_ENV,
   ENV_INJECTION_NAMES,
   ENV_INJECTION_PREFIXES,
+  GIT_SAFETY_CONFIG,
   isEnvInjectionName,
   isInside,
   sanitizePathDirs,

@@ -124,7 +124,8 @@ describe('exec approvals flow', () => {
     const out = body(
       await t.exec.execute({ command: 'rm -rf data' }, ctxFor(), new AbortController().signal),
     );
-    expect(out).toMatchObject({ status: 'refused', code: 'EXEC_APPROVAL_DENIED' });
+    expect(out).toMatchObject({ status: 'refused', code: 'EXEC_APPROVAL_TIMEOUT' });
+    expect(String(out.message)).toMatch(/no operator answered within 1 s \(tools.exec.approvalTimeoutSec\)/);
     expect(broker.pending()).toEqual([]);
     expect(box.readLog()).toEqual([]);
   });

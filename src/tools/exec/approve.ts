@@ -27,10 +27,16 @@ export interface AskInput {
   newId: () => string;
 }
 
+/** The operator's answer; `timedOut` when nobody answered within the approval timeout. */
+export interface AskOutcome {
+  decision: ApprovalDecision;
+  timedOut: boolean;
+}
+
 /**
  * Ask the operator. No answer within `timeoutSec`, an aborted run or a failing broker all mean `deny`.
  */
-export async function askOperator(input: AskInput): Promise<ApprovalDecision> {
+export async function askOperator(input: AskInput): Promise<AskOutcome> {
   const commands = unapprovedCommands(input.analysis);
   const first = commands[0];
   const request: ApprovalRequest = {
@@ -46,13 +52,16 @@ export async function askOperator(input: AskInput): Promise<ApprovalDecision> {
   };
   const resolved = first?.binaries[0]?.path;
   if (resolved) request.resolvedPath = resolved;
-  const signal = AbortSignal.any([input.signal, AbortSignal.timeout(input.timeoutSec * 1000)]);
+  const timeout = AbortSignal.timeout(input.timeoutSec * 1000);
+  const signal = AbortSignal.any([input.signal, timeout]);
+  const timedOut = () => timeout.aborted && !input.signal.aborted;
   try {
     const decision = await input.broker.request(request, signal);
-    if (signal.aborted) return 'deny';
-    return decision === 'allow-once' || decision === 'allow-always' ? decision : 'deny';
+    if (signal.aborted) return { decision: 'deny', timedOut: timedOut() };
+    const allowed = decision === 'allow-once' || decision === 'allow-always';
+    return { decision: allowed ? decision : 'deny', timedOut: false };
   } catch {
-    return 'deny';
+    return { decision: 'deny', timedOut: timedOut() };
   }
 }
 

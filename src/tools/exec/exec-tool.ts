@@ -196,13 +196,21 @@ export function createExecTool(deps: ExecToolDeps): AgentTool<typeof ExecParamsS
       clock,
       newId: deps.newId ?? newId,
     });
-    if (answer === 'deny') return refuse('EXEC_APPROVAL_DENIED', `not approved: ${args.command}`);
+    if (answer.timedOut) {
+      return refuse(
+        'EXEC_APPROVAL_TIMEOUT',
+        `not run: no operator answered within ${cfg.exec.approvalTimeoutSec} s (tools.exec.approvalTimeoutSec), which counts as a deny: ${args.command}`,
+      );
+    }
+    if (answer.decision === 'deny') return refuse('EXEC_APPROVAL_DENIED', `not approved: ${args.command}`);
     const again = await analyzeCommand(input);
     // The shell itself (for dynamic commands) is re-checked against `shell` by the job at spawn time.
     const drift = approvalStillHolds(analysis, again);
     if (drift) return refuse('EXEC_CHANGED_AFTER_APPROVAL', `approval no longer holds: ${drift}`);
     const note =
-      answer === 'allow-always' ? await persistAllowAlways(deps.store, analysis, ctx.agentId) : undefined;
+      answer.decision === 'allow-always'
+        ? await persistAllowAlways(deps.store, analysis, ctx.agentId)
+        : undefined;
     const prepared = analysis.static
       ? ({ ok: true, plan: { kind: 'direct', entries: analysis.entries }, launch, env, pathDirs } as Prepared)
       : shellPlan();

@@ -5,7 +5,8 @@ export interface TurnRequest {
   v: 1;
   /** The idempotency key of the request that brought it. */
   runId: string;
-  method: 'agent' | 'chat.send' | 'openai' | 'channel' | 'cron';
+  /** Where it came from; `agent-bus` is a turn another session set off (sessions_send, sessions_spawn). */
+  method: 'agent' | 'chat.send' | 'openai' | 'channel' | 'cron' | 'agent-bus';
   sessionKey: string;
   agentId: string;
   message: string;

@@ -269,7 +269,25 @@ describe('telegram through a gateway process and the CLI', { timeout: 120_000 },
     ]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain(`sent to telegram/default → ${ALICE.id}: 1 message`);
-    expect(shown(ALICE.id).at(-1)).toBe('A note from the owner.');
+    const json = await carapace([
+      'message',
+      'send',
+      '--to',
+      String(ALICE.id),
+      '--text',
+      'And a second one.',
+      '--json',
+    ]);
+    expect(json.code, json.stderr).toBe(0);
+    const sent = JSON.parse(json.stdout) as { channel: string; chunks: number; messageIds: string[] };
+    expect(sent).toMatchObject({
+      channel: 'telegram',
+      accountId: 'default',
+      to: String(ALICE.id),
+      chunks: 1,
+    });
+    expect(sent.messageIds).toEqual([String(telegram.inChat(ALICE.id).at(-1)?.messageId)]);
+    expect(shown(ALICE.id).slice(-2)).toEqual(['A note from the owner.', 'And a second one.']);
     expect(model.requests).toHaveLength(requests);
   });
 
@@ -309,5 +327,33 @@ describe('telegram through a gateway process and the CLI', { timeout: 120_000 },
     const account = (await channelsStatus()).channelAccounts.telegram?.[0];
     expect(account).toMatchObject({ running: false, connected: false, loggedOut: true });
     expect((await carapace(['channels', 'status'])).stdout).toMatch(/^telegram\s+default\s+logged out\s/m);
+    const unknown = await carapace(['channels', 'logout', 'irc']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("unknown channel 'irc'");
+  });
+
+  it('`carapace channels add` through the running gateway starts the account without a restart; remove stops it', async () => {
+    const tokenFile = join(home, 'telegram-token');
+    const add = await carapace([
+      'channels',
+      'add',
+      'telegram',
+      '--account',
+      'second',
+      '--token-file',
+      tokenFile,
+      '--api-root',
+      proxy.url,
+    ]);
+    expect(add.code, add.stderr).toBe(0);
+    expect(add.stdout).toContain('through the running gateway');
+    await until(async () => {
+      const accounts = (await channelsStatus()).channelAccounts.telegram ?? [];
+      return accounts.some((a) => a.accountId === 'second' && a.connected);
+    }, 'the added account to connect');
+    const remove = await carapace(['channels', 'remove', 'telegram', '--account', 'second']);
+    expect(remove.code, remove.stderr).toBe(0);
+    const accounts = (await channelsStatus()).channelAccounts.telegram ?? [];
+    expect(accounts.map((a) => a.accountId)).toEqual(['default']);
   });
 });

@@ -98,6 +98,16 @@ describe('assembleContext', () => {
     expect(r.systemPrompt).not.toContain('a'.repeat(401));
   });
 
+  it('says how many skills the list budget left out', async () => {
+    const r = await assembleContext(input({ skillsOmitted: 3 }));
+    expect(r.systemPrompt).toContain(
+      '(skills/weather/SKILL.md)\n…[3 more skills not listed: the skills list budget is used up]',
+    );
+    const none = await assembleContext(input({ skills: [], skillsOmitted: 1 }));
+    expect(none.systemPrompt).toContain('…[1 more skill not listed');
+    expect(none.systemPrompt).not.toContain('No skills are installed');
+  });
+
   it('falls back to UTC for an unknown time zone', () => {
     expect(formatDateTime(NOW, 'Mars/Olympus')).toMatch(/^Tuesday, 2030-03-05 14:07 \(UTC, GMT/);
   });

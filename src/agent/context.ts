@@ -28,6 +28,8 @@ export interface ContextInput {
   identity: { agentId: string; name?: string };
   tools: readonly { name: string; description: string }[];
   skills?: readonly { name: string; description: string; location?: string }[];
+  /** Eligible skills left out of the list because its size budget was used up. */
+  skillsOmitted?: number;
   /** Epoch ms and an IANA time zone (an unknown zone falls back to UTC). */
   now: number;
   timeZone: string;
@@ -153,6 +155,11 @@ function list(items: readonly { name: string; description: string; location?: st
   return items.map((i) => `- ${i.name}: ${i.description}${i.location ? ` (${i.location})` : ''}`).join('\n');
 }
 
+function skillsMore(omitted: number | undefined): string {
+  if (!omitted) return '';
+  return `…[${omitted} more skill${omitted === 1 ? '' : 's'} not listed: the skills list budget is used up]`;
+}
+
 /**
  * Build the system prompt from fixed sections — identity, tools, skills, workspace (with the workspace
  * files, each capped with a visible truncation marker, and all together capped), date and time, runtime,
@@ -185,9 +192,16 @@ export async function assembleContext(input: ContextInput): Promise<ContextRepor
     },
     {
       name: 'skills',
-      text: skills.length
-        ? `## Skills\nBefore using a skill, read its SKILL.md:\n${list(skills)}`
-        : '## Skills\nNo skills are installed.',
+      text:
+        skills.length || input.skillsOmitted
+          ? [
+              '## Skills\nBefore using a skill, read its SKILL.md:',
+              list(skills),
+              skillsMore(input.skillsOmitted),
+            ]
+              .filter(Boolean)
+              .join('\n')
+          : '## Skills\nNo skills are installed.',
     },
     {
       name: 'workspace',

@@ -23,6 +23,8 @@ export { changedPaths, planReload } from './reload.js';
 export * from './schema.js';
 export * from './schema-channels.js';
 export * from './schema-cron.js';
+export * from './schema-memory.js';
+export * from './schema-skills.js';
 export * from './schema-tools.js';
 export type { ValidateResult } from './validate.js';
 export { DEFAULT_AGENT_ID, validateConfig } from './validate.js';

@@ -1,7 +1,9 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { ChannelsSchema } from './schema-channels.js';
 import { CronSchema, HeartbeatSchema } from './schema-cron.js';
+import { MemorySchema } from './schema-memory.js';
 import { SecretRefSchema } from './schema-secret.js';
+import { SkillsSchema } from './schema-skills.js';
 import { ToolsSchema } from './schema-tools.js';
 
 /**
@@ -442,6 +444,8 @@ export const ConfigSchema = Type.Object(
     cron: CronSchema,
     heartbeat: HeartbeatSchema,
     channels: ChannelsSchema,
+    skills: SkillsSchema,
+    memory: MemorySchema,
   },
   closed,
 );

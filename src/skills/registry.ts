@@ -1,0 +1,152 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errnoCode, errorMessage } from '../shared/index.js';
+import { createFrontmatterValidator, parseSkillFile } from './frontmatter.js';
+import { checkRequirements, createBinLookup, type EligibilityContext } from './requirements.js';
+import type { SkillDefinition, SkillIssue, SkillReport, SkillRoot, SkillsListing } from './types.js';
+
+/** A SKILL.md larger than this is refused (it is meant to be read whole by the model). */
+export const SKILL_FILE_MAX_BYTES = 256 * 1024;
+
+/** What `list` checks skills against; `hasBin` defaults to a PATH lookup over `env`. */
+export interface ListSkillsInput {
+  /** Folders of skills in precedence order (see `skillRoots`). */
+  roots: readonly SkillRoot[];
+  env: Readonly<Record<string, string | undefined>>;
+  config: unknown;
+  platform: string;
+  /** Names never offered (`skills.disabled`). */
+  disabled?: readonly string[];
+  hasBin?: EligibilityContext['hasBin'];
+}
+
+type Parsed = { skill: SkillDefinition } | { issue: SkillIssue };
+interface CacheEntry {
+  mtimeMs: number;
+  size: number;
+  parsed: Parsed;
+}
+
+/**
+ * Discovers skills: each folder `<root>/<name>/` with a SKILL.md is one. Every `list` re-reads the roots
+ * and stats each SKILL.md, so skills added, edited or removed on disk show up on the next call without a
+ * restart; a file is parsed again only when its mtime or size changed. A malformed SKILL.md becomes an
+ * issue (file, line, message) and only that skill is skipped.
+ */
+export class SkillsRegistry {
+  readonly #cache = new Map<string, CacheEntry>();
+  readonly #check = createFrontmatterValidator();
+
+  /** Every skill of every root, eligible or not, with reasons, and the issues of skipped files. */
+  async list(input: ListSkillsInput): Promise<SkillsListing> {
+    const seen = new Set<string>();
+    const found: Parsed[] = [];
+    for (const root of input.roots) {
+      for (const parsed of await this.#scanRoot(root, seen)) found.push(parsed);
+    }
+    for (const file of this.#cache.keys()) if (!seen.has(file)) this.#cache.delete(file);
+    const ctx: EligibilityContext = {
+      env: input.env,
+      config: input.config,
+      platform: input.platform,
+      hasBin: input.hasBin ?? createBinLookup(input.env, input.platform),
+    };
+    const disabled = new Set(input.disabled ?? []);
+    const winners = new Map<string, SkillDefinition>();
+    const skills: SkillReport[] = [];
+    const issues: SkillIssue[] = [];
+    for (const p of found) {
+      if ('issue' in p) {
+        issues.push(p.issue);
+        continue;
+      }
+      const skill = p.skill;
+      const winner = winners.get(skill.name);
+      if (winner) {
+        skills.push({
+          ...skill,
+          eligible: false,
+          reasons: [`shadowed by the ${winner.source} skill ${winner.file}`],
+          shadowedBy: winner.file,
+        });
+        continue;
+      }
+      winners.set(skill.name, skill);
+      const reasons = disabled.has(skill.name)
+        ? ['disabled by skills.disabled']
+        : await checkRequirements(skill.requires, ctx);
+      skills.push({ ...skill, eligible: reasons.length === 0, reasons });
+    }
+    return { skills, issues };
+  }
+
+  async #scanRoot(root: SkillRoot, seen: Set<string>): Promise<Parsed[]> {
+    let names: string[];
+    try {
+      names = (await readdir(root.dir)).filter((n) => !n.startsWith('.')).sort();
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+      return [
+        {
+          issue: {
+            file: root.dir,
+            line: 0,
+            message: `cannot read: ${errorMessage(err)}`,
+            source: root.source,
+          },
+        },
+      ];
+    }
+    const out: Parsed[] = [];
+    for (const name of names) {
+      const dir = join(root.dir, name);
+      const file = join(dir, 'SKILL.md');
+      let st: Awaited<ReturnType<typeof stat>>;
+      try {
+        st = await stat(file);
+      } catch {
+        continue; // not a skill folder (or no SKILL.md yet)
+      }
+      if (!st.isFile()) continue;
+      seen.add(file);
+      const cached = this.#cache.get(file);
+      if (cached && cached.mtimeMs === st.mtimeMs && cached.size === st.size) {
+        out.push(cached.parsed);
+        continue;
+      }
+      const parsed = await this.#parse(root, dir, file, st.size);
+      this.#cache.set(file, { mtimeMs: st.mtimeMs, size: st.size, parsed });
+      out.push(parsed);
+    }
+    return out;
+  }
+
+  async #parse(root: SkillRoot, dir: string, file: string, size: number): Promise<Parsed> {
+    const issue = (line: number, message: string): Parsed => ({
+      issue: { file, line, message, source: root.source },
+    });
+    if (size > SKILL_FILE_MAX_BYTES) {
+      return issue(0, `SKILL.md is ${size} bytes; the limit is ${SKILL_FILE_MAX_BYTES}`);
+    }
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      return issue(0, `cannot read: ${errorMessage(err)}`);
+    }
+    const r = parseSkillFile(text, this.#check);
+    if (!r.ok) return issue(r.line, r.message);
+    return {
+      skill: {
+        name: r.frontmatter.name,
+        description: r.frontmatter.description.replace(/\s+/g, ' ').trim(),
+        requires: r.frontmatter.metadata?.requires ?? {},
+        dir,
+        file,
+        source: root.source,
+        bodyChars: r.body.trim().length,
+      },
+    };
+  }
+}

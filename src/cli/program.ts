@@ -9,6 +9,8 @@ import {
   stateOptions,
 } from './options.js';
 import { registerChannelCommands } from './register-channels.js';
+import { registerCronCommands } from './register-cron.js';
+import { registerToolsCommands } from './register-tools.js';
 
 /**
  * The command tree. Each action loads its command module with `import()` so a one-shot command
@@ -19,7 +21,11 @@ import { registerChannelCommands } from './register-channels.js';
  * Command groups that live in their own `register-*.ts` files (one import and one entry each).
  * The order here is the order in `carapace --help`.
  */
-const COMMAND_GROUPS: readonly RegisterCommands[] = [registerChannelCommands];
+const COMMAND_GROUPS: readonly RegisterCommands[] = [
+  registerChannelCommands,
+  registerCronCommands,
+  registerToolsCommands,
+];
 
 /** Build the `carapace` program. `setExit` receives a command's exit status when it is not 0. */
 export function createProgram(ctx: CliContext, setExit: (code: number) => void): Command {

@@ -24,6 +24,11 @@ function boot(): void {
     root: document.documentElement,
   };
   dark.addEventListener('change', () => app.requestUpdate());
+  // A `#token=` link opened in this tab later (same page, only the fragment changes).
+  window.addEventListener('hashchange', () => {
+    const later = takeFragmentToken(window.location, window.history);
+    if (later) app.useToken(later);
+  });
   document.body.append(app);
 }
 

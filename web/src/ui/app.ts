@@ -228,6 +228,12 @@ export class CpApp extends LitElement {
     this.#applyTheme();
   }
 
+  /** Use a token for the page's own gateway (a `#token=` link opened in this tab) and reconnect. */
+  useToken(token: string): void {
+    this.env.credentials.token = token;
+    if (!this.env.credentials.gatewayUrl) this.#connect();
+  }
+
   #signIn(e: CustomEvent<SignInDetail>): void {
     this.env.credentials.setTokenFor(this.env.credentials.gatewayUrl, e.detail.token);
     this.#connect();

@@ -74,7 +74,7 @@ export function formatChannelsStatus(status: ChannelsStatus, now: number): strin
 export async function channelsStatus(ctx: CliContext, flags: Flags): Promise<number> {
   return withGateway(ctx, flags, async (client) => {
     const status = await client.call<ChannelsStatus>('channels.status', {});
-    ctx.io.out(flags.json ? formatJson(status, false) : formatChannelsStatus(status, Date.now()));
+    ctx.io.out(flags.json ? formatJson(status, true) : formatChannelsStatus(status, Date.now()));
     return 0;
   });
 }

@@ -123,7 +123,7 @@ export async function pairingApprove(
     pc.dim(
       local
         ? 'written to the pairing file (no gateway was running); the sender is not notified, their next message is answered\n'
-        : 'the sender was told they can talk to the bot now\n',
+        : 'the gateway is telling the sender they can talk to the bot now\n',
     ),
   );
   return 0;

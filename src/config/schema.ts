@@ -1,6 +1,6 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { ChannelsSchema } from './schema-channels.js';
-import { CronSchema, HeartbeatSchema } from './schema-cron.js';
+import { CronSchema, HeartbeatSchema, HooksSchema } from './schema-cron.js';
 import { MemorySchema } from './schema-memory.js';
 import { SecretRefSchema } from './schema-secret.js';
 import { SkillsSchema } from './schema-skills.js';
@@ -443,6 +443,7 @@ export const ConfigSchema = Type.Object(
     tools: ToolsSchema,
     cron: CronSchema,
     heartbeat: HeartbeatSchema,
+    hooks: HooksSchema,
     channels: ChannelsSchema,
     skills: SkillsSchema,
     memory: MemorySchema,

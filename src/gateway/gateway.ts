@@ -203,6 +203,7 @@ export class Gateway {
         onEvent: (listener) => this.onEvent(listener),
         clock: this.clock,
       }),
+      ...services.httpRoutes,
       // WebChat / Control UI (web/dist) at `/`, after the API routes.
       createStaticHandler(findWebRoot(import.meta.url) ?? `${paths.stateDir}/web`),
     );

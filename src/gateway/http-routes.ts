@@ -1,5 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+/** An extra HTTP route: true when it handled the request (it then owns the response). */
+export type HttpRoute = (req: IncomingMessage, res: ServerResponse) => boolean;
+
 export interface HttpDeps {
   /** 'starting' | 'ready' | 'draining' */
   readiness(): string;

@@ -1,7 +1,8 @@
 /**
  * channels: messaging platforms. The adapter contract, the inbound pipeline (dedupe, DM pairing, group
  * policy, routing, the sink port), durable outbound delivery (chunking, retry, receipts), Telegram over
- * grammY and an in-memory adapter. `ChannelManager` is the one entry point the gateway wires. See README.md.
+ * grammY, WhatsApp over Baileys and an in-memory adapter. `ChannelManager` is the one entry point the
+ * gateway wires. See README.md.
  */
 export type { AccountStats } from './account.js';
 export { chunkText } from './chunk.js';
@@ -43,3 +44,18 @@ export {
 export { approvePairingInState, listPairingInState } from './pairing-local.js';
 export type { EmitFn, InboundSink, SleepFn } from './ports.js';
 export { markdownToTelegramHtml } from './telegram/format.js';
+export type { WhatsAppAdapterOptions } from './whatsapp/adapter.js';
+export { WhatsAppAdapter } from './whatsapp/adapter.js';
+export { linkedAccount as whatsappLinkedAccount, whatsappAuthDir } from './whatsapp/auth.js';
+export type { BackoffPolicy } from './whatsapp/backoff.js';
+export { backoffDelay, DEFAULT_BACKOFF } from './whatsapp/backoff.js';
+export { markdownToWhatsApp } from './whatsapp/format.js';
+export type { LinkOptions, LinkResult } from './whatsapp/login.js';
+export { linkWhatsApp } from './whatsapp/login.js';
+export { renderQr } from './whatsapp/qr.js';
+export type {
+  WhatsAppContent,
+  WhatsAppEvents,
+  WhatsAppSocket,
+  WhatsAppSocketFactory,
+} from './whatsapp/socket.js';

@@ -16,6 +16,7 @@ import { InboundPipeline } from './pipeline.js';
 import { invalidMentionPatterns } from './policy.js';
 import { type EmitFn, type InboundSink, type SleepFn, silentLogger } from './ports.js';
 import { TelegramAdapter } from './telegram/adapter.js';
+import { WhatsAppAdapter } from './whatsapp/adapter.js';
 
 export interface ChannelManagerOptions {
   config(): Config;
@@ -29,7 +30,10 @@ export interface ChannelManagerOptions {
   /** Environment for `{ source: 'env' }` secret refs (bot tokens). */
   env?: ConfigEnv;
   sleep?: SleepFn;
-  /** More adapters (beside Telegram, which is always present and reads `channels.telegram`). */
+  /**
+   * More adapters (beside Telegram and WhatsApp, which are always present and read `channels.telegram`
+   * and `channels.whatsapp`; an adapter given here with the same channel name replaces them).
+   */
   adapters?: ChannelAdapter[];
   retry?: Partial<RetryPolicy>;
   /** Telegram long-polling timeout in seconds (default 30). */
@@ -71,6 +75,15 @@ export class ChannelManager {
           : {}),
       });
       this.#adapters.set(telegram.channel, telegram);
+    }
+    if (!this.#adapters.has('whatsapp')) {
+      const whatsapp = new WhatsAppAdapter({
+        config: () => options.config().channels.whatsapp,
+        credentialsDir: options.paths.credentialsDir,
+        clock: this.#clock,
+        sleep: this.#sleep,
+      });
+      this.#adapters.set(whatsapp.channel, whatsapp);
     }
     this.#pipeline = new InboundPipeline({
       config: options.config,

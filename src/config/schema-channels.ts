@@ -107,6 +107,53 @@ export const TelegramSchema = Type.Object(
 );
 export type TelegramConfig = Static<typeof TelegramSchema>;
 
+export const WhatsAppAccountSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true }),
+    ...channelPolicyProperties,
+    allowFrom: Type.Array(Id, {
+      default: [],
+      description:
+        'Phone numbers (E.164, e.g. "+15551234567") always allowed to DM. Display names never authorise.',
+    }),
+    groups: Type.Unsafe<Record<string, ChannelGroup>>(
+      Type.Object(
+        {},
+        {
+          additionalProperties: ChannelGroupSchema,
+          default: {},
+          description:
+            'Allowlisted groups by id ("120363…@g.us" or the part before @), or \'*\' for every group; others are ignored.',
+        },
+      ),
+    ),
+  },
+  closed,
+);
+export type WhatsAppAccount = Static<typeof WhatsAppAccountSchema>;
+
+export const WhatsAppSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true }),
+    accounts: Type.Unsafe<Record<string, WhatsAppAccount>>(
+      Type.Object(
+        {},
+        {
+          additionalProperties: WhatsAppAccountSchema,
+          default: {},
+          description:
+            'WhatsApp accounts by id (each a linked device: carapace channels login whatsapp --account <id>).',
+        },
+      ),
+    ),
+  },
+  { ...closed, default: {} },
+);
+export type WhatsAppConfig = Static<typeof WhatsAppSchema>;
+
 /** `channels`: messaging platforms the gateway listens on. */
-export const ChannelsSchema = Type.Object({ telegram: TelegramSchema }, { ...closed, default: {} });
+export const ChannelsSchema = Type.Object(
+  { telegram: TelegramSchema, whatsapp: WhatsAppSchema },
+  { ...closed, default: {} },
+);
 export type ChannelsConfig = Static<typeof ChannelsSchema>;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { AgentTool } from '../../agent/index.js';
+import type { AgentTool, ContextInput } from '../../agent/index.js';
 import type { Config, ThinkingLevel } from '../../config/index.js';
 import { AUTH_PROFILES_FILE, createModelRuntime, type ModelRuntime } from '../../models/index.js';
 import { Inbox, LaneManager, type LaneOutcome } from '../../sessions/index.js';
@@ -28,6 +28,8 @@ export interface RunServiceDeps {
   logger: Logger;
   /** The tools a session may use (after policy). */
   tools?: (agentId: string, sessionKey: string) => readonly AgentTool[];
+  /** The skills the system prompt lists for an agent. */
+  skills?: (agentId: string) => Promise<Pick<ContextInput, 'skills' | 'skillsOmitted'>>;
   /** A recovered `agent` run finished: record its final answer for retries of the same key. */
   onRecoveredFinal(req: TurnRequest, outcome: LaneOutcome<TurnResult>): void;
 }
@@ -212,6 +214,7 @@ export class RunService {
         timeZone: this.deps.timeZone,
         thinking: this.#thinking,
         ...(this.deps.tools ? { tools: this.deps.tools } : {}),
+        ...(this.deps.skills ? { skills: this.deps.skills } : {}),
       });
     } catch (err) {
       const last = job.messages[job.messages.length - 1]!;

@@ -52,6 +52,7 @@ export async function runModelTurn(input: ModelTurnInput): Promise<TurnResult> {
   const fallbacks = first.model || entry.model ? [] : chain.fallbacks;
   const defaults = config.agents.defaults;
   const tools: readonly AgentTool[] = deps.tools?.(agentId, sessionKey) ?? [];
+  const skills = await deps.skills?.(agentId);
   const report = await assembleContext({
     workspaceDir: agent.workspaceDir,
     readFile: (p) => readFile(p, 'utf8'),
@@ -60,6 +61,7 @@ export async function runModelTurn(input: ModelTurnInput): Promise<TurnResult> {
     totalMaxChars: defaults.context.totalMaxChars,
     identity: { agentId, name: agent.name },
     tools,
+    ...skills,
     now: deps.clock.now(),
     timeZone: deps.timeZone,
     runtime: { model: ref, node: process.version, os: process.platform },

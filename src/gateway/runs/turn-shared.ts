@@ -1,4 +1,4 @@
-import type { AgentTool } from '../../agent/index.js';
+import type { AgentTool, ContextInput } from '../../agent/index.js';
 import type { Config, ThinkingLevel } from '../../config/index.js';
 import { emptyCost, emptyUsage, type ModelRuntime } from '../../models/index.js';
 import type { LaneJob, SessionStore } from '../../sessions/index.js';
@@ -11,6 +11,8 @@ import type { TurnRequest, TurnResult } from './types.js';
 export interface TurnDeps {
   /** The tools a session may use (after policy); none when absent. */
   tools?: (agentId: string, sessionKey: string) => readonly AgentTool[];
+  /** The skills the system prompt lists for an agent (none when absent). */
+  skills?: (agentId: string) => Promise<Pick<ContextInput, 'skills' | 'skillsOmitted'>>;
   config(): Config;
   sessions: GatewaySessions;
   models(agentId: string): ModelRuntime;

@@ -5,7 +5,13 @@ import { ChannelManager } from '../channels/index.js';
 import type { Config, StatePaths } from '../config/index.js';
 import { type AgentMemory, createMemoryTools, MemoryManager } from '../memory/index.js';
 import { agentIds, defaultAgentId } from '../routing/index.js';
-import { createCronTool, resolveHeartbeats, Scheduler } from '../scheduler/index.js';
+import {
+  createCronTool,
+  type DeliveryTarget,
+  resolveHeartbeats,
+  Scheduler,
+  type SchedulerPorts,
+} from '../scheduler/index.js';
 import { type Clock, errorMessage, newId } from '../shared/index.js';
 import { agentSkillsPrompt, findBundledSkillsDir, SkillsRegistry } from '../skills/index.js';
 import {
@@ -17,7 +23,10 @@ import {
   filterTools,
   InMemoryApprovalBroker,
   resolveToolPolicy,
+  wrapUntrusted,
 } from '../tools/index.js';
+import { createHooksHandler } from './hooks-http.js';
+import type { HttpRoute } from './http-routes.js';
 import type { IdempotencyStore } from './idempotency.js';
 import type { Logger } from './logger.js';
 import { agentFinal } from './methods/agent.js';
@@ -47,6 +56,8 @@ export interface Services {
   approvals: ExecApprovalsStore;
   exec: ExecTools;
   scheduler: Scheduler;
+  /** HTTP routes of the services (webhooks), served on the gateway port. */
+  httpRoutes: HttpRoute[];
 }
 
 /** Build the subsystems behind the methods: session stores and the run path. Seeds agent workspaces. */
@@ -193,6 +204,7 @@ export async function createServices(host: ServiceHost): Promise<Services> {
           const sub = await runs.submit(req);
           if (sub.duplicate) return { text: '' };
           const outcome = await sub.outcome;
+          await rememberRoute(sessions, route, envelope);
           if (outcome.status !== 'ok') return { error: outcome.error.message };
           if (outcome.result.status === 'error')
             return { error: outcome.result.error?.message ?? 'the run failed' };
@@ -206,7 +218,22 @@ export async function createServices(host: ServiceHost): Promise<Services> {
   channelsRef = channels;
   const scheduler = createScheduler(host, runs, channels, sessions);
   schedulerRef = scheduler;
-  return { sessions, runs, channels, broker, approvals, exec, scheduler };
+  const hooks = createHooksHandler({
+    config: host.config,
+    env: host.env,
+    gatewaySecret: host.secret,
+    clock: host.clock,
+    agents: () => ({ defaultId: defaultAgentId(host.config()), ids: agentIds(host.config()) }),
+    wake: (agentId, text, mode) => scheduler.wake({ mode, text, sessionKey: `agent:${agentId}:main` }),
+    runTurn: schedulerTurn(host, runs),
+    deliver: async (r) => {
+      await channels.send({ ...r, idempotencyKey: newId() });
+    },
+    newHookId: newId,
+    wrap: (text, source) => wrapUntrusted(text, { source }),
+    log: { warn: (message, data) => host.logger.warn(data ?? {}, message) },
+  });
+  return { sessions, runs, channels, broker, approvals, exec, scheduler, httpRoutes: [hooks] };
 }
 
 /** Scheduler settings from config (also applied on hot reload). */
@@ -219,7 +246,66 @@ export function schedulerSettings(config: Config) {
   };
 }
 
-/** Cron jobs and heartbeats run agent turns through the run path (not durable: the scheduler keeps its own record). */
+/** The channel, account and peer a channel message came from, kept on its session (a heartbeat's `last` target). */
+async function rememberRoute(
+  sessions: GatewaySessions,
+  route: { agentId: string; sessionKey: string },
+  envelope: { channel?: string; accountId?: string; peer?: { id: string } },
+): Promise<void> {
+  if (!envelope.channel || !envelope.peer) return;
+  const patch = {
+    lastChannel: envelope.channel,
+    lastTo: envelope.peer.id,
+    lastAccountId: envelope.accountId ?? null,
+  };
+  await sessions
+    .store(route.agentId)
+    .updateSession(route.sessionKey, patch)
+    .catch(() => undefined);
+}
+
+/** The recipient the agent last talked with on a channel (its most recently updated such session). */
+async function lastTarget(sessions: GatewaySessions, agentId: string): Promise<DeliveryTarget | undefined> {
+  const e = (await sessions.entries(agentId)).find((s) => s.lastChannel && s.lastTo);
+  if (!e?.lastChannel || !e.lastTo) return undefined;
+  return { channel: e.lastChannel, to: e.lastTo, ...(e.lastAccountId ? { accountId: e.lastAccountId } : {}) };
+}
+
+/** A scheduler or webhook turn through the run path (not durable: the caller keeps its own record). */
+function schedulerTurn(host: ServiceHost, runs: RunService): SchedulerPorts['runTurn'] {
+  return async (req) => {
+    const turn = {
+      v: 1 as const,
+      runId: `cron:${newId()}`,
+      method: 'cron' as const,
+      sessionKey: req.sessionKey,
+      agentId: req.agentId,
+      message: req.message,
+      acceptedAt: host.clock.now(),
+      ...(req.heartbeat ? { heartbeat: true } : {}),
+      ...(req.timeoutMs ? { timeoutMs: req.timeoutMs } : {}),
+      ...(req.model ? { model: req.model } : {}),
+    };
+    const sub = await runs.submit(turn, { durable: false });
+    if (sub.duplicate) return { status: 'error', text: '', error: 'duplicate run' };
+    const onAbort = () => runs.abort(turn.sessionKey, { clearQueue: false, runId: turn.runId });
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    const outcome = await sub.outcome.finally(() => req.signal?.removeEventListener('abort', onAbort));
+    if (outcome.status !== 'ok') return { status: 'error', text: '', error: outcome.error.message };
+    const r = outcome.result;
+    const u = r.usage;
+    const tokens = u.input + u.output + u.cacheRead + u.cacheWrite;
+    if (r.status === 'ok') return { status: 'ok', text: r.text, tokens };
+    return {
+      status: r.status === 'error' ? 'error' : 'timeout',
+      text: r.text,
+      tokens,
+      ...(r.error ? { error: r.error.message } : {}),
+    };
+  };
+}
+
+/** Cron jobs and heartbeats run agent turns through the run path. */
 function createScheduler(
   host: ServiceHost,
   runs: RunService,
@@ -233,33 +319,7 @@ function createScheduler(
     agents: () => ({ defaultId: defaultAgentId(host.config()), ids: agentIds(host.config()) }),
     log: { warn: (message, data) => host.logger.warn(data ?? {}, message) },
     ports: {
-      runTurn: async (req) => {
-        const turn = {
-          v: 1 as const,
-          runId: `cron:${newId()}`,
-          method: 'cron' as const,
-          sessionKey: req.sessionKey,
-          agentId: req.agentId,
-          message: req.message,
-          acceptedAt: host.clock.now(),
-          ...(req.heartbeat ? { heartbeat: true } : {}),
-          ...(req.timeoutMs ? { timeoutMs: req.timeoutMs } : {}),
-          ...(req.model ? { model: req.model } : {}),
-        };
-        const sub = await runs.submit(turn, { durable: false });
-        if (sub.duplicate) return { status: 'error', text: '', error: 'duplicate run' };
-        const onAbort = () => runs.abort(turn.sessionKey, { clearQueue: false, runId: turn.runId });
-        req.signal?.addEventListener('abort', onAbort, { once: true });
-        const outcome = await sub.outcome.finally(() => req.signal?.removeEventListener('abort', onAbort));
-        if (outcome.status !== 'ok') return { status: 'error', text: '', error: outcome.error.message };
-        const r = outcome.result;
-        if (r.status === 'ok') return { status: 'ok', text: r.text };
-        return {
-          status: r.status === 'error' ? 'error' : 'timeout',
-          text: r.text,
-          ...(r.error ? { error: r.error.message } : {}),
-        };
-      },
+      runTurn: schedulerTurn(host, runs),
       systemEvent: (_agentId, sessionKey, text) => runs.notify(sessionKey, text),
       deliver: async (r) => {
         await channels.send({ ...r, idempotencyKey: newId() });
@@ -267,6 +327,7 @@ function createScheduler(
       emit: (event: 'cron' | 'heartbeat', payload: unknown) => host.broadcast(event, payload),
       heartbeatFile: (agentId) =>
         readFile(join(sessions.agent(agentId).workspaceDir, 'HEARTBEAT.md'), 'utf8').catch(() => undefined),
+      lastTarget: (agentId) => lastTarget(sessions, agentId),
     },
   });
 }

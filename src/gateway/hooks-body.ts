@@ -5,6 +5,8 @@ import { CarapaceError } from '../shared/index.js';
 const closed = { additionalProperties: false } as const;
 const AgentId = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' });
 const WakeMode = Type.Union([Type.Literal('now'), Type.Literal('next-heartbeat')]);
+/** A label the caller chooses (it reaches the main session outside the untrusted wrapper): plain words only. */
+const Label = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9 ._:@/-]{0,99}$' });
 
 /** `POST /hooks/wake`: text for the agent's main session; `now` (default) beats at once. */
 export const HookWakeBodySchema = Type.Object(
@@ -13,7 +15,7 @@ export const HookWakeBodySchema = Type.Object(
     mode: Type.Optional(WakeMode),
     agentId: Type.Optional(AgentId),
     /** A label for where it came from (shown to the model as the source), e.g. 'github'. */
-    source: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    source: Type.Optional(Label),
   },
   closed,
 );
@@ -22,7 +24,7 @@ export const HookWakeBodySchema = Type.Object(
 export const HookAgentBodySchema = Type.Object(
   {
     message: Type.String({ minLength: 1, maxLength: 100_000 }),
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    name: Type.Optional(Label),
     agentId: Type.Optional(AgentId),
     wakeMode: Type.Optional(WakeMode),
     deliver: Type.Optional(CronDeliverySchema),

@@ -137,7 +137,20 @@ export function formatDateTime(now: number, timeZone: string): string {
   return `${get('weekday')}, ${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')} (${tz}, ${get('timeZoneName')})`;
 }
 
+/** Formatters by time zone: building one costs far more than using it (a pure memo, bounded). */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 function dateParts(now: number, timeZone: string): Intl.DateTimeFormatPart[] {
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = newFormatter(timeZone);
+    if (formatters.size >= 32) formatters.clear();
+    formatters.set(timeZone, format);
+  }
+  return format.formatToParts(now);
+}
+
+function newFormatter(timeZone: string): Intl.DateTimeFormat {
   return new Intl.DateTimeFormat('en-US', {
     timeZone,
     weekday: 'long',
@@ -148,7 +161,7 @@ function dateParts(now: number, timeZone: string): Intl.DateTimeFormatPart[] {
     minute: '2-digit',
     hourCycle: 'h23',
     timeZoneName: 'longOffset',
-  }).formatToParts(now);
+  });
 }
 
 function list(items: readonly { name: string; description: string; location?: string }[]): string {

@@ -39,13 +39,14 @@ export interface ToolRunnerOptions {
 
 /** Runs tool calls: lookup, argument parsing and validation, hooks, execution, sanitizing. Never throws. */
 export class ToolRunner {
-  readonly #tools = new Map<string, { tool: AgentTool; validator: Validator<unknown> }>();
+  readonly #tools = new Map<string, { tool: AgentTool; validator?: Validator<unknown> }>();
   readonly #options: ToolRunnerOptions;
 
   constructor(options: ToolRunnerOptions) {
     this.#options = options;
     for (const tool of options.tools) {
-      this.#tools.set(tool.name, { tool, validator: compileValidator(tool.parameters) });
+      // Validators are compiled on a tool's first call: most turns call few tools, or none.
+      this.#tools.set(tool.name, { tool });
     }
   }
 
@@ -65,6 +66,7 @@ export class ToolRunner {
         isError: true,
       });
     }
+    entry.validator ??= compileValidator(entry.tool.parameters);
     const checked = checkArgs(entry.tool.parameters, entry.validator, call);
     if (typeof checked === 'string') return this.#message(call, { content: checked, isError: true });
     let info: ToolCallInfo = { toolCallId: call.id, name: call.name, args: checked };

@@ -1,7 +1,11 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { ClientInfo, ErrorShape, StateVersion } from '../protocol/index.js';
 import { CloseCode } from '../protocol/index.js';
 import type { CallerInfo } from './registry.js';
+
+/** Frames up to this many characters are batched with their neighbours. */
+const CORK_MAX_FRAME = 16 * 1024;
 
 export type ConnectionPhase = 'handshake' | 'open' | 'closed';
 
@@ -21,6 +25,8 @@ export class Connection {
   readonly inFlight = new Set<string>();
   readonly abort = new AbortController();
   #seq = 0;
+  /** The socket while its writes are held (see `#cork`). */
+  #corked: Duplex | undefined;
 
   constructor(
     readonly id: string,
@@ -84,6 +90,31 @@ export class Connection {
       this.onSlowConsumer(this);
       return;
     }
-    this.ws.send(JSON.stringify(frame));
+    const text = JSON.stringify(frame);
+    // Small frames wait for the burst they belong to; a big one goes out at once (with what is held).
+    if (text.length <= CORK_MAX_FRAME) this.#cork();
+    else this.#uncork();
+    this.ws.send(text);
+  }
+
+  /**
+   * Hold this connection's writes until the event loop's next check phase, so the frames of one burst (a
+   * turn's events, a response) leave in one write instead of one system call each.
+   */
+  #cork(): void {
+    if (this.#corked) return;
+    // ws keeps its net.Socket in `_socket`; corking it only batches writes, framing is untouched.
+    const socket = (this.ws as unknown as { _socket?: Duplex })._socket;
+    if (!socket || typeof socket.cork !== 'function') return;
+    socket.cork();
+    this.#corked = socket;
+    setImmediate(() => this.#uncork());
+  }
+
+  #uncork(): void {
+    const socket = this.#corked;
+    if (!socket) return;
+    this.#corked = undefined;
+    socket.uncork();
   }
 }

@@ -474,7 +474,7 @@ export class Gateway {
     this.#eventLoop.stop();
     if (this.transport) await this.transport.close(CloseCode.serviceRestart, 'gateway stopping');
     await this.idempotency?.flush();
-    await this.sessions?.flush();
+    await this.sessions?.close();
     if (this.logger) await new Promise<void>((resolve) => this.logger.flush(() => resolve()));
     await this.#lock?.release();
   }

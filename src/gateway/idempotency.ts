@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ErrorShape } from '../protocol/index.js';
-import { appendFileDurable, CarapaceError, type Clock, errnoCode, writeFileAtomic } from '../shared/index.js';
+import { AppendLog, CarapaceError, type Clock, errnoCode, writeFileAtomic } from '../shared/index.js';
 
 /** One remembered side effect, keyed by (method, idempotencyKey). */
 export interface IdempotencyRecord {
@@ -47,7 +47,8 @@ function stableStringify(value: unknown): string {
 
 /**
  * Persisted idempotency records (the `IdempotencyStore` port's file implementation): an append-only JSONL
- * file, fsync'd on every state change, replayed on open, compacted when it holds much more than the live
+ * file kept open, written on every state change (not synced: a process crash loses nothing; after a power
+ * loss the durable inbox and outbound queue still refuse a repeated key of their own), replayed on open, compacted when it holds much more than the live
  * set. Bounded by `maxEntries` (oldest evicted) and `ttlMs`. A repeat key never causes a second effect:
  * `begin` tells the caller whether to run, wait or answer from the record.
  */
@@ -55,11 +56,14 @@ export class IdempotencyStore {
   readonly #records = new Map<string, IdempotencyRecord>();
   #linesOnDisk = 0;
   #writes: Promise<void> = Promise.resolve();
+  readonly #log: AppendLog;
 
   private constructor(
     readonly path: string,
     private options: IdempotencyOptions,
-  ) {}
+  ) {
+    this.#log = new AppendLog(path, { mode: 0o600 });
+  }
 
   static async open(path: string, options: IdempotencyOptions): Promise<IdempotencyStore> {
     const store = new IdempotencyStore(path, options);
@@ -139,9 +143,10 @@ export class IdempotencyStore {
     return [...this.#records.values()].filter((r) => r.status === 'in_flight' && r.recovered);
   }
 
-  /** Wait for pending appends. */
-  flush(): Promise<void> {
-    return this.#writes;
+  /** Wait for pending appends and close the file (a later append reopens it). */
+  async flush(): Promise<void> {
+    await this.#writes;
+    await this.#log.close();
   }
 
   #get(method: string, key: string): IdempotencyRecord | undefined {
@@ -168,7 +173,7 @@ export class IdempotencyStore {
   #append(record: IdempotencyRecord): Promise<void> {
     const line = `${JSON.stringify(record)}\n`;
     const write = this.#writes.then(async () => {
-      await appendFileDurable(this.path, line, true);
+      await this.#log.append(line, false);
       this.#linesOnDisk++;
       if (this.#linesOnDisk > Math.max(1000, this.#records.size * 4)) await this.#compact();
     });
@@ -179,6 +184,7 @@ export class IdempotencyStore {
   async #compact(): Promise<void> {
     const now = this.options.clock.now();
     const live = [...this.#records.values()].filter((r) => r.expiresAt > now);
+    await this.#log.close();
     await writeFileAtomic(this.path, live.map((r) => `${JSON.stringify(r)}\n`).join(''), { mode: 0o600 });
     this.#linesOnDisk = live.length;
   }

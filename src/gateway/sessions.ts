@@ -120,6 +120,11 @@ export class GatewaySessions {
   flush(): Promise<void> {
     return this.stores.flush();
   }
+
+  /** Flush every index and close the open transcript and journal files (at shutdown). */
+  close(): Promise<void> {
+    return this.stores.close();
+  }
 }
 
 /** The kind of conversation a key names (`main`, `dm`, `group` …). */

@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
-  appendFileDurable,
+  AppendLog,
   CarapaceError,
   type Clock,
   type Deferred,
@@ -14,7 +14,9 @@ import {
 
 /**
  * The durable inbox: every accepted inbound message is appended (and fsync'd) before it is acknowledged,
- * and marked answered when its outcome is recorded. After a crash, `start()` hands back what was accepted
+ * and marked answered when its outcome is recorded. Only accepts are synced: a lost `start` or `answer`
+ * (power loss, not a process crash) replays a message whose final reply the transcript already holds, and
+ * the turn answers it from there without running again. After a crash, `start()` hands back what was accepted
  * but never answered, so nothing accepted is lost and nothing answered is run again.
  *
  * File: JSONL, `{v:1, op:'accept', id, at, attempts, sessionKey?, payload}`, `{v:1, op:'start', id, at}`
@@ -76,6 +78,7 @@ export interface AcceptResult<T> {
 interface Queued {
   text: string;
   live: number;
+  durable: boolean;
   done: Deferred<void>;
 }
 
@@ -84,6 +87,7 @@ export class Inbox<T> {
   private readonly file: string;
   private readonly clock: Clock;
   private readonly compactBytes: number;
+  private readonly log: AppendLog;
   private readonly open = new Map<string, { record: InboxRecord<T>; bytes: number }>();
   /** Ids answered since the last compaction (so a second answer is recognised). */
   private readonly answered = new Set<string>();
@@ -98,6 +102,7 @@ export class Inbox<T> {
     this.file = options.file;
     this.clock = options.clock ?? systemClock;
     this.compactBytes = options.compactBytes ?? 1024 * 1024;
+    this.log = new AppendLog(this.file, { mode: 0o600 });
   }
 
   /** Load the file, rewrite it compactly, and return the accepted-but-unanswered records, once. */
@@ -138,11 +143,11 @@ export class Inbox<T> {
     if (this.answered.has(id)) return { record, duplicate: 'answered' };
     const line = acceptLine(record);
     this.open.set(id, { record, bytes: Buffer.byteLength(line) });
-    await this.enqueue(line, Buffer.byteLength(line));
+    await this.enqueue(line, Buffer.byteLength(line), true);
     return { record: { ...record }, duplicate: false };
   }
 
-  /** Mark a record answered (durably). False when it is not open (unknown, or answered before). */
+  /** Mark a record answered (written, not synced: see the class note). False when it is not open (unknown, or answered before). */
   async answer(id: string, status?: string): Promise<boolean> {
     this.requireStarted();
     const entry = this.open.get(id);
@@ -151,7 +156,7 @@ export class Inbox<T> {
     this.answered.add(id);
     const line: AnswerLine = { v: INBOX_VERSION, op: 'answer', id, at: this.clock.now() };
     if (status !== undefined) line.status = status;
-    await this.enqueue(`${JSON.stringify(line)}\n`, -entry.bytes);
+    await this.enqueue(`${JSON.stringify(line)}\n`, -entry.bytes, false);
     return true;
   }
 
@@ -165,7 +170,7 @@ export class Inbox<T> {
     if (!entry) return false;
     entry.record.attempts++;
     const line: StartLine = { v: INBOX_VERSION, op: 'start', id, at: this.clock.now() };
-    await this.enqueue(`${JSON.stringify(line)}\n`, 0);
+    await this.enqueue(`${JSON.stringify(line)}\n`, 0, false);
     return true;
   }
 
@@ -179,10 +184,10 @@ export class Inbox<T> {
     return [...this.open.values()].map(({ record }) => ({ ...record }));
   }
 
-  /** Resolve when every queued write has finished. */
-  stop(): Promise<void> {
-    if (!this.writing) return Promise.resolve();
-    return new Promise((resolve) => this.flushed.push(resolve));
+  /** Resolve when every queued write has finished, and close the file. */
+  async stop(): Promise<void> {
+    if (this.writing) await new Promise<void>((resolve) => this.flushed.push(resolve));
+    await this.log.close();
   }
 
   private requireStarted(): void {
@@ -219,10 +224,10 @@ export class Inbox<T> {
     }
   }
 
-  /** Group commit: lines queued while a write is running go out together with one fsync. */
-  private enqueue(text: string, live: number): Promise<void> {
+  /** Group commit: lines queued while a write is running go out together, with one fsync if any needs it. */
+  private enqueue(text: string, live: number, durable: boolean): Promise<void> {
     const done = deferred<void>();
-    this.queue.push({ text, live, done });
+    this.queue.push({ text, live, durable, done });
     if (!this.writing) void this.drain();
     return done.promise;
   }
@@ -235,7 +240,10 @@ export class Inbox<T> {
         this.queue = [];
         const text = batch.map((q) => q.text).join('');
         try {
-          await appendFileDurable(this.file, text, true);
+          await this.log.append(
+            text,
+            batch.some((q) => q.durable),
+          );
           this.fileBytes += Buffer.byteLength(text);
           for (const q of batch) this.liveBytes = Math.max(0, this.liveBytes + q.live);
           if (this.fileBytes > this.compactBytes && this.liveBytes * 2 < this.fileBytes) await this.compact();
@@ -258,6 +266,7 @@ export class Inbox<T> {
       entry.bytes = Buffer.byteLength(line);
       text += line;
     }
+    await this.log.close();
     await writeFileAtomic(this.file, text, { mode: 0o600 });
     this.fileBytes = Buffer.byteLength(text);
     this.liveBytes = this.fileBytes;

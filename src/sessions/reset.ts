@@ -21,21 +21,30 @@ export const DEFAULT_IDLE_MINUTES = 60;
 
 const HOUR = 60 * 60 * 1000;
 
+/** Formatters by time zone: building one costs far more than using it (a pure memo, bounded). */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 /** Wall-clock fields of `ms` in `timeZone` (or the host's zone). */
 function wallClock(ms: number, timeZone: string | undefined) {
   if (timeZone === undefined) {
     const d = new Date(ms);
     return { y: d.getFullYear(), m: d.getMonth(), d: d.getDate(), h: d.getHours(), min: d.getMinutes() };
   }
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-  }).formatToParts(ms);
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+    });
+    if (formatters.size >= 32) formatters.clear();
+    formatters.set(timeZone, format);
+  }
+  const parts = format.formatToParts(ms);
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   return { y: get('year'), m: get('month') - 1, d: get('day'), h: get('hour'), min: get('minute') };
 }

@@ -16,6 +16,8 @@ export interface SessionStoreOptions {
   /** The agent's sessions directory (`ResolvedAgent.sessionsDir`). */
   dir: string;
   clock?: Clock;
+  /** Fold the index journal into `sessions.json` after this many changes (default 2,000). */
+  indexCompactLines?: number;
   onChange?: (change: SessionChange) => void;
   /** Called when a transcript needed repair on first use (torn tail, interrupted tool calls). */
   onRepair?: (info: { sessionKey: string; sessionId: string; report: RepairReport }) => void;

@@ -51,6 +51,7 @@ describe('SessionStore', () => {
       agentId: 'main',
       createdAt: clock.t,
     });
+    await store.flush(); // fold the index journal into sessions.json
     const index = await readJson(join(dir, 'sessions.json'));
     expect(index).toMatchObject({
       version: 1,

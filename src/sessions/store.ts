@@ -1,9 +1,18 @@
 import { access, mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compileValidator, formatIssues } from '../protocol/index.js';
-import { CarapaceError, type Clock, errnoCode, newId, shortId, systemClock } from '../shared/index.js';
+import {
+  AppendLogPool,
+  CarapaceError,
+  type Clock,
+  errnoCode,
+  newId,
+  shortId,
+  systemClock,
+} from '../shared/index.js';
 import { type HistoryOptions, type HistoryPage, readHistory } from './history.js';
-import { loadIndex, saveIndex } from './index-file.js';
+import { loadIndex } from './index-file.js';
+import { IndexJournal, replayJournal } from './index-journal.js';
 import { type ResetReason, shouldReset } from './reset.js';
 import {
   type CompactionEntry,
@@ -12,7 +21,7 @@ import {
   MessageFieldsSchema,
   type SessionEntry,
 } from './schema.js';
-import { CoalescedWriter, KeyedSerial } from './serial.js';
+import { KeyedSerial } from './serial.js';
 import type {
   EnsureOptions,
   EnsureResult,
@@ -21,8 +30,8 @@ import type {
   SessionStoreOptions,
 } from './store-types.js';
 import {
-  appendEntries,
   createTranscript,
+  entryLines,
   type LoadedTranscript,
   loadTranscript,
   openTranscript,
@@ -31,9 +40,11 @@ import {
 const checkMessage = compileValidator<MessageFields>(MessageFieldsSchema);
 
 /**
- * One agent's sessions: the index (`sessions.json`) and a JSONL transcript per session. Operations on
- * one key run one at a time; index saves are coalesced (each mutation resolves once a save that includes
- * it is on disk). Keys are taken as given: normalize them with routing's `normalizeSessionKey` first.
+ * One agent's sessions: the index (`sessions.json` plus its change journal, see index-journal.ts) and a
+ * JSONL transcript per session, appended through held file handles. Operations on one key run one at a
+ * time. New, reset and deleted keys, user messages' inbox twins and final replies are synced to disk;
+ * running totals are written but not synced (the transcript is the record they are derived from).
+ * Keys are taken as given: normalize them with routing's `normalizeSessionKey` first.
  */
 export class SessionStore {
   readonly agentId: string;
@@ -45,7 +56,11 @@ export class SessionStore {
   /** Last entry id per transcript touched in this process (and thereby repaired). */
   private readonly lastIds = new Map<string, string | null>();
   private readonly keys = new KeyedSerial();
-  private readonly writer: CoalescedWriter;
+  /** Open transcript files (appends keep their handle). */
+  private readonly logs = new AppendLogPool({ maxOpen: 32 });
+  private journal: IndexJournal | undefined;
+  /** An unload still writing its snapshot and closing files: the next load waits for it. */
+  private closing: Promise<void> | undefined;
   private inFlight = 0;
   /** Monotonic time of the last operation, for the registry's idle eviction. */
   lastUsed: number;
@@ -56,9 +71,6 @@ export class SessionStore {
     this.dir = options.dir;
     this.clock = options.clock ?? systemClock;
     this.lastUsed = this.clock.monotonic();
-    this.writer = new CoalescedWriter(async () => {
-      if (this.index) await saveIndex(this.dir, this.agentId, this.index);
-    });
   }
 
   /** The transcript file of a session id. */
@@ -116,6 +128,7 @@ export class SessionStore {
       if (!entry) return { deleted: false };
       const file = this.transcriptPath(entry.sessionId);
       const archivedPath = `${file}.deleted.${this.clock.now()}`;
+      await this.logs.release(file);
       try {
         await rename(file, archivedPath);
       } catch (err) {
@@ -123,7 +136,7 @@ export class SessionStore {
       }
       index.delete(sessionKey);
       this.lastIds.delete(entry.sessionId);
-      await this.save();
+      await this.journalOf().delete(sessionKey, true);
       this.emit(sessionKey, 'deleted', entry.sessionId);
       return { deleted: true, archivedPath };
     });
@@ -138,7 +151,7 @@ export class SessionStore {
         else if (value !== undefined) (entry as Record<string, unknown>)[key] = value;
       }
       entry.updatedAt = this.clock.now();
-      await this.save();
+      await this.journalOf().put(entry, true);
       this.emit(sessionKey, 'updated', entry.sessionId);
       return structuredClone(entry);
     });
@@ -171,9 +184,9 @@ export class SessionStore {
         ...message,
       };
       const final = message.role === 'assistant' && !(message.toolCalls && message.toolCalls.length > 0);
-      await appendEntries(
+      await this.logs.append(
         this.transcriptPath(entry.sessionId),
-        [record],
+        entryLines([record]),
         options.durable ?? (message.role === 'user' || final),
       );
       this.lastIds.set(entry.sessionId, record.id);
@@ -184,7 +197,7 @@ export class SessionStore {
         entry.tokens.total += message.usage.total ?? message.usage.input + message.usage.output;
       }
       entry.updatedAt = record.ts;
-      await this.save();
+      await this.journalOf().put(entry, false);
       this.emit(sessionKey, 'updated', entry.sessionId);
       return record;
     });
@@ -205,7 +218,7 @@ export class SessionStore {
         ts: this.clock.now(),
         ...compaction,
       };
-      await appendEntries(this.transcriptPath(entry.sessionId), [record], true);
+      await this.logs.append(this.transcriptPath(entry.sessionId), entryLines([record]), true);
       this.lastIds.set(entry.sessionId, record.id);
       return record;
     });
@@ -235,14 +248,22 @@ export class SessionStore {
     });
   }
 
-  /** Resolve once every pending index save is on disk. */
-  flush(): Promise<void> {
-    return this.writer.idle();
+  /** Fold the index journal into `sessions.json` and wait until it is on disk. */
+  async flush(): Promise<void> {
+    await this.closing;
+    await this.journal?.flush();
+  }
+
+  /** Flush the index and close every open file (the store can be used again afterwards). */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.journal?.close();
+    await this.logs.closeAll();
   }
 
   /** True when nothing is running or waiting to be saved. */
   isIdle(): boolean {
-    return this.inFlight === 0 && !this.writer.busy;
+    return this.inFlight === 0 && !this.journal?.busy;
   }
 
   /** True while the index is held in memory. */
@@ -253,8 +274,21 @@ export class SessionStore {
   /** Drop the in-memory index and transcript state (reloaded on next use). Refused (false) unless idle. */
   unload(): boolean {
     if (!this.isIdle()) return false;
+    const journal = this.journal;
     this.index = undefined;
+    this.journal = undefined;
     this.lastIds.clear();
+    const previous = this.closing;
+    const closing: Promise<void> = (async () => {
+      await previous;
+      await journal?.close();
+      await this.logs.closeAll();
+    })()
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.closing === closing) this.closing = undefined;
+      });
+    this.closing = closing;
     return true;
   }
 
@@ -277,11 +311,9 @@ export class SessionStore {
     if (await exists(this.transcriptPath(old.sessionId))) {
       const parentId = await this.prepare(old);
       const record = { type: 'reset' as const, id: shortId(), parentId, ts: entry.createdAt, reason };
-      await appendEntries(
-        this.transcriptPath(old.sessionId),
-        [{ ...record, nextSessionId: entry.sessionId }],
-        true,
-      );
+      const oldFile = this.transcriptPath(old.sessionId);
+      await this.logs.append(oldFile, entryLines([{ ...record, nextSessionId: entry.sessionId }]), true);
+      await this.logs.release(oldFile);
     }
     this.lastIds.delete(old.sessionId);
     this.emit(sessionKey, 'reset', entry.sessionId);
@@ -308,7 +340,7 @@ export class SessionStore {
     await createTranscript(this.transcriptPath(sessionId), this.headerOf(entry));
     this.lastIds.set(sessionId, null);
     index.set(sessionKey, entry);
-    await this.save();
+    await this.journalOf().put(entry, true);
     return entry;
   }
 
@@ -316,6 +348,8 @@ export class SessionStore {
   private async prepare(entry: SessionEntry): Promise<string | null> {
     const known = this.lastIds.get(entry.sessionId);
     if (known !== undefined) return known;
+    // A repair may truncate the file: no handle of ours may be writing to it meanwhile.
+    await this.logs.release(this.transcriptPath(entry.sessionId));
     const report = await openTranscript(
       this.transcriptPath(entry.sessionId),
       this.headerOf(entry),
@@ -347,16 +381,26 @@ export class SessionStore {
     if (this.index) return Promise.resolve(this.index);
     this.loading ??= (async () => {
       try {
+        await this.closing;
         await mkdir(this.dir, { recursive: true, mode: 0o700 });
         const result = await loadIndex(this.dir, this.agentId, this.clock);
+        const lines = await replayJournal(this.dir, result.sessions);
         if (result.corruptBackup) {
           this.options.onIndexRebuilt?.({
             backupPath: result.corruptBackup,
             reason: result.corruptReason ?? '',
           });
         }
-        this.index = result.sessions;
-        return result.sessions;
+        const sessions = result.sessions;
+        this.journal = new IndexJournal({
+          dir: this.dir,
+          agentId: this.agentId,
+          sessions: () => sessions,
+          lines,
+          ...(this.options.indexCompactLines ? { compactLines: this.options.indexCompactLines } : {}),
+        });
+        this.index = sessions;
+        return sessions;
       } finally {
         this.loading = undefined;
       }
@@ -380,9 +424,10 @@ export class SessionStore {
     return this.track(() => this.keys.run(sessionKey, fn));
   }
 
-  /** Persist the index; resolves when a save that includes the current state is on disk. */
-  private save(): Promise<void> {
-    return this.writer.request();
+  /** The journal of the loaded index (callers have awaited `loaded()`). */
+  private journalOf(): IndexJournal {
+    if (!this.journal) throw new CarapaceError('SESSION_INDEX_NOT_LOADED', 'the session index is not loaded');
+    return this.journal;
   }
 
   private emit(sessionKey: string, kind: SessionChange['kind'], sessionId: string): void {

@@ -56,9 +56,14 @@ export class SessionStores {
     return n;
   }
 
-  /** Wait for every pending index save. */
+  /** Fold every index journal into its `sessions.json`. */
   async flush(): Promise<void> {
     await Promise.all([...this.stores.values()].map((s) => s.flush()));
+  }
+
+  /** Flush and close every store's files (stores reopen them if used again). */
+  async close(): Promise<void> {
+    await Promise.all([...this.stores.values()].map((s) => s.close()));
   }
 
   /** Drop idle indexes: those unused for `idleMs`, then the least recently used beyond `maxLoaded`. */

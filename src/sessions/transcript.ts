@@ -28,8 +28,8 @@ export async function createTranscript(file: string, header: Omit<TranscriptHead
   try {
     const handle = await open(file, 'wx', 0o600);
     try {
+      // Not synced: a header lost to a power cut is written again by `openTranscript`.
       await handle.writeFile(line);
-      await handle.sync();
     } finally {
       await handle.close();
     }
@@ -43,10 +43,15 @@ export async function createTranscript(file: string, header: Omit<TranscriptHead
   }
 }
 
+/** Entries as JSONL text (one line each, newline included). */
+export function entryLines(entries: readonly TranscriptEntry[]): string {
+  return entries.map((e) => `${JSON.stringify(e)}\n`).join('');
+}
+
 /** Append entries as lines; `durable` fsyncs before resolving. */
 export async function appendEntries(file: string, entries: readonly TranscriptEntry[], durable: boolean) {
   if (entries.length === 0) return;
-  await appendFileDurable(file, entries.map((e) => `${JSON.stringify(e)}\n`).join(''), durable);
+  await appendFileDurable(file, entryLines(entries), durable);
 }
 
 function parseLine(line: string): Record<string, unknown> | undefined {

@@ -12,4 +12,5 @@ export type { Deferred } from './deferred.js';
 export { deferred, sleep } from './deferred.js';
 export type { CarapaceErrorOptions } from './errors.js';
 export { CarapaceError, errnoCode, errorMessage, isCarapaceError } from './errors.js';
+export { TextFileCache } from './file-cache.js';
 export { newId, newToken, shortId } from './ids.js';

@@ -3,7 +3,7 @@ import type { AgentTool, ContextInput } from '../../agent/index.js';
 import type { Config, ThinkingLevel } from '../../config/index.js';
 import { AUTH_PROFILES_FILE, createModelRuntime, type ModelRuntime } from '../../models/index.js';
 import { Inbox, LaneManager, type LaneOutcome } from '../../sessions/index.js';
-import { type Clock, errorMessage } from '../../shared/index.js';
+import { type Clock, errorMessage, TextFileCache } from '../../shared/index.js';
 import type { Logger } from '../logger.js';
 import type { GatewaySessions } from '../sessions.js';
 import type { Broadcast } from './run-events.js';
@@ -65,6 +65,8 @@ export class RunService {
   readonly #waiters = new Map<string, ((info: RunInfo) => void)[]>();
   readonly #models = new Map<string, { config: Config; runtime: ModelRuntime }>();
   readonly #thinking = new Map<string, ThinkingLevel>();
+  /** Workspace files and auth profiles: read every turn, rarely changed. */
+  readonly #files = new TextFileCache();
   #stopping = false;
 
   constructor(private readonly deps: RunServiceDeps) {
@@ -213,6 +215,7 @@ export class RunService {
         clock: this.deps.clock,
         timeZone: this.deps.timeZone,
         thinking: this.#thinking,
+        readFile: this.#files.read,
         ...(this.deps.tools ? { tools: this.deps.tools } : {}),
         ...(this.deps.skills ? { skills: this.deps.skills } : {}),
       });
@@ -238,6 +241,7 @@ export class RunService {
       models: config.models,
       ...(this.deps.env ? { env: this.deps.env } : {}),
       authProfilesPath: join(agent.agentDir, AUTH_PROFILES_FILE),
+      readFile: this.#files.read,
       clock: this.deps.clock,
     });
     this.#models.set(agentId, { config, runtime });

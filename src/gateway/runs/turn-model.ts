@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import {
   type AgentMessage,
   type AgentRunResult,
@@ -55,7 +54,7 @@ export async function runModelTurn(input: ModelTurnInput): Promise<TurnResult> {
   const skills = await deps.skills?.(agentId);
   const report = await assembleContext({
     workspaceDir: agent.workspaceDir,
-    readFile: (p) => readFile(p, 'utf8'),
+    readFile: deps.readFile,
     session: { main: sessionKey.endsWith(':main'), heartbeat: first.heartbeat === true },
     fileMaxChars: defaults.context.fileMaxChars,
     totalMaxChars: defaults.context.totalMaxChars,

@@ -23,6 +23,8 @@ export interface TurnDeps {
   timeZone: string;
   /** Per-session settings chat commands change (`/think`). */
   thinking: Map<string, ThinkingLevel>;
+  /** Reads workspace files (cached while unchanged on disk). */
+  readFile(path: string): Promise<string>;
 }
 
 export function statusOf(stopReason: string): TurnResult['status'] {

@@ -157,10 +157,11 @@ export async function runTurn(job: LaneJob<TurnRequest>, deps: TurnDeps): Promis
   for (const m of job.messages) {
     if (seen.has(m.runId)) continue; // recorded before a crash: already in the context
     const text = m === first ? message : m.message;
+    // Not synced: the inbox holds the accepted message durably until its reply is recorded.
     const recordedEntry = await store.appendMessage(
       sessionKey,
       { role: 'user', content: text, runId: m.runId },
-      { durable: true },
+      { durable: false },
     );
     context.push(userMessage(text, m.acceptedAt));
     ids.push(recordedEntry.id);

@@ -1,0 +1,50 @@
+import { readFile, stat } from 'node:fs/promises';
+import { errnoCode } from './errors.js';
+
+interface Cached {
+  /** mtime (ns), size and inode when read: any change to the file changes one of them. */
+  stamp: string;
+  text: string;
+}
+
+/**
+ * Reads small text files that are read far more often than they change (workspace files, auth profiles)
+ * and keeps their text while `stat` says the file is unchanged: one `stat` per read instead of an open,
+ * read and close. A missing file rejects with ENOENT, as `readFile` does. Bounded: the oldest entry goes
+ * beyond `maxEntries`.
+ */
+export class TextFileCache {
+  readonly #entries = new Map<string, Cached>();
+  readonly #maxEntries: number;
+
+  constructor(options: { maxEntries?: number } = {}) {
+    this.#maxEntries = options.maxEntries ?? 256;
+  }
+
+  /** The file's text (UTF-8), from the cache when unchanged on disk. */
+  read = async (path: string): Promise<string> => {
+    let stamp: string;
+    try {
+      const s = await stat(path, { bigint: true });
+      stamp = `${s.mtimeNs}:${s.size}:${s.ino}`;
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') this.#entries.delete(path);
+      throw err;
+    }
+    const hit = this.#entries.get(path);
+    if (hit?.stamp === stamp) return hit.text;
+    const text = await readFile(path, 'utf8');
+    this.#entries.delete(path);
+    this.#entries.set(path, { stamp, text });
+    if (this.#entries.size > this.#maxEntries) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+    return text;
+  };
+
+  /** Entries held (for tests and diagnostics). */
+  get size(): number {
+    return this.#entries.size;
+  }
+}

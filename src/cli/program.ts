@@ -10,6 +10,8 @@ import {
 } from './options.js';
 import { registerChannelCommands } from './register-channels.js';
 import { registerCronCommands } from './register-cron.js';
+import { registerMemoryCommands } from './register-memory.js';
+import { registerSkillsCommands } from './register-skills.js';
 import { registerToolsCommands } from './register-tools.js';
 
 /**
@@ -25,6 +27,8 @@ const COMMAND_GROUPS: readonly RegisterCommands[] = [
   registerChannelCommands,
   registerCronCommands,
   registerToolsCommands,
+  registerSkillsCommands,
+  registerMemoryCommands,
 ];
 
 /** Build the `carapace` program. `setExit` receives a command's exit status when it is not 0. */

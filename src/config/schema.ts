@@ -1,4 +1,5 @@
 import Type, { type Static, type TSchema } from 'typebox';
+import { AgentToAgentSchema } from './schema-agents.js';
 import { ChannelsSchema } from './schema-channels.js';
 import { CronSchema, HeartbeatSchema, HooksSchema } from './schema-cron.js';
 import { MemorySchema } from './schema-memory.js';
@@ -16,6 +17,7 @@ import { ToolsSchema } from './schema-tools.js';
 const restart = { 'x-reload': 'restart' } as const;
 const closed = { additionalProperties: false } as const;
 
+export * from './schema-agents.js';
 export { type SecretRef, SecretRefSchema } from './schema-secret.js';
 
 export const GatewayAuthSchema = Type.Object(
@@ -445,6 +447,7 @@ export const ConfigSchema = Type.Object(
     heartbeat: HeartbeatSchema,
     hooks: HooksSchema,
     channels: ChannelsSchema,
+    agentToAgent: AgentToAgentSchema,
     skills: SkillsSchema,
     memory: MemorySchema,
   },

@@ -25,6 +25,7 @@ import {
   resolveToolPolicy,
   wrapUntrusted,
 } from '../tools/index.js';
+import { AgentBus } from './agents-bus/index.js';
 import { createHooksHandler } from './hooks-http.js';
 import type { HttpRoute } from './http-routes.js';
 import type { IdempotencyStore } from './idempotency.js';
@@ -116,6 +117,13 @@ export async function createServices(host: ServiceHost): Promise<Services> {
   let runsRef: RunService | undefined;
   let channelsRef: ChannelManager | undefined;
   let schedulerRef: Scheduler | undefined;
+  const bus = new AgentBus({
+    config: host.config,
+    sessions,
+    runs: () => runsRef,
+    clock: host.clock,
+    logger: host.logger,
+  });
   const exec = createExecTools({
     config: () => ({ exec: host.config().tools.exec, sandbox: host.config().tools.sandbox }),
     workspaceDir: (agentId) => sessions.agent(agentId).workspaceDir,
@@ -155,7 +163,7 @@ export async function createServices(host: ServiceHost): Promise<Services> {
       ...(schedulerRef ? [createCronTool(schedulerRef) as unknown as AgentTool] : []),
       ...(mem ? createMemoryTools(mem) : []),
     ];
-    return filterTools(all, resolveToolPolicy(config, agentId));
+    return filterTools([...all, ...bus.tools()], resolveToolPolicy(config, agentId));
   };
   const runs = new RunService({
     config: host.config,

@@ -7,5 +7,7 @@ export type { GatewayStartOptions } from './gateway.js';
 export { Gateway } from './gateway.js';
 export { IdempotencyStore } from './idempotency.js';
 export { runGateway } from './run.js';
+export type { AgentToolPorts } from './services.js';
+export { agentToolset, describeAgentToolset } from './services.js';
 export { GATEWAY_VERSION } from './views.js';
 export { seedWorkspace, WORKSPACE_SEED_FILES } from './workspace-seed.js';

@@ -12,7 +12,7 @@ import {
   Scheduler,
   type SchedulerPorts,
 } from '../scheduler/index.js';
-import { type Clock, errorMessage, newId } from '../shared/index.js';
+import { CarapaceError, type Clock, errorMessage, newId } from '../shared/index.js';
 import { agentSkillsPrompt, findBundledSkillsDir, SkillsRegistry } from '../skills/index.js';
 import {
   createBuiltinTools,
@@ -22,10 +22,11 @@ import {
   type ExecTools,
   filterTools,
   InMemoryApprovalBroker,
+  type MessagePort,
   resolveToolPolicy,
+  type SessionStatusPort,
   wrapUntrusted,
 } from '../tools/index.js';
-import { AgentBus } from './agents-bus/index.js';
 import { createHooksHandler } from './hooks-http.js';
 import type { HttpRoute } from './http-routes.js';
 import type { IdempotencyStore } from './idempotency.js';
@@ -117,13 +118,6 @@ export async function createServices(host: ServiceHost): Promise<Services> {
   let runsRef: RunService | undefined;
   let channelsRef: ChannelManager | undefined;
   let schedulerRef: Scheduler | undefined;
-  const bus = new AgentBus({
-    config: host.config,
-    sessions,
-    runs: () => runsRef,
-    clock: host.clock,
-    logger: host.logger,
-  });
   const exec = createExecTools({
     config: () => ({ exec: host.config().tools.exec, sandbox: host.config().tools.sandbox }),
     workspaceDir: (agentId) => sessions.agent(agentId).workspaceDir,
@@ -135,12 +129,9 @@ export async function createServices(host: ServiceHost): Promise<Services> {
   });
   const tools = (agentId: string, _sessionKey: string): readonly AgentTool[] => {
     const config = host.config();
-    const mem = memoryFor(agentId);
-    const all: AgentTool[] = [
-      ...createBuiltinTools({
-        workspaceDir: sessions.agent(agentId).workspaceDir,
-        config,
-        env: host.env,
+    const all = agentToolset(
+      { config, workspaceDir: sessions.agent(agentId).workspaceDir, env: host.env },
+      {
         message: {
           send: async (req, meta) => {
             if (!channelsRef) throw new Error('no channels are running');
@@ -157,13 +148,12 @@ export async function createServices(host: ServiceHost): Promise<Services> {
             return entry ?? `no session ${key}`;
           },
         },
-      }),
-      exec.exec as unknown as AgentTool,
-      exec.process as unknown as AgentTool,
-      ...(schedulerRef ? [createCronTool(schedulerRef) as unknown as AgentTool] : []),
-      ...(mem ? createMemoryTools(mem) : []),
-    ];
-    return filterTools([...all, ...bus.tools()], resolveToolPolicy(config, agentId));
+        exec,
+        cron: schedulerRef,
+        memory: memoryFor(agentId),
+      },
+    );
+    return filterTools(all, resolveToolPolicy(config, agentId));
   };
   const runs = new RunService({
     config: host.config,
@@ -242,6 +232,76 @@ export async function createServices(host: ServiceHost): Promise<Services> {
     log: { warn: (message, data) => host.logger.warn(data ?? {}, message) },
   });
   return { sessions, runs, channels, broker, approvals, exec, scheduler, httpRoutes: [hooks] };
+}
+
+/** The ports the tools of a turn reach the gateway through. */
+export interface AgentToolPorts {
+  message: MessagePort;
+  sessionStatus: SessionStatusPort;
+  /** `exec` and `process` (one process registry per gateway). */
+  exec: Pick<ExecTools, 'exec' | 'process'>;
+  /** The scheduler behind `cron` (absent while it is not built yet). */
+  cron: Pick<Scheduler, 'add' | 'list' | 'remove'> | undefined;
+  /** The agent bus behind `sessions_*` (its four tools). */
+  sessions?: { tools(): AgentTool[] } | undefined;
+  /** The agent's memory behind `memory_search` / `memory_get` (absent when memory.enabled is off). */
+  memory?: AgentMemory | undefined;
+}
+
+/**
+ * Every tool a gateway turn of one agent can offer the model, before the tool policy: the built-in tools,
+ * `exec`/`process`, `cron` and `sessions_*`. `carapace tools list` and `carapace agent context` describe
+ * this same list (`describeAgentToolset`), so a tool added here shows up there too.
+ */
+export function agentToolset(
+  agent: { config: Config; workspaceDir: string; env: NodeJS.ProcessEnv },
+  ports: AgentToolPorts,
+): AgentTool[] {
+  return [
+    ...createBuiltinTools({
+      workspaceDir: agent.workspaceDir,
+      config: agent.config,
+      env: agent.env,
+      message: ports.message,
+      sessionStatus: ports.sessionStatus,
+    }),
+    ports.exec.exec as unknown as AgentTool,
+    ports.exec.process as unknown as AgentTool,
+    ...(ports.cron ? [createCronTool(ports.cron) as unknown as AgentTool] : []),
+    ...(ports.sessions ? ports.sessions.tools() : []),
+    ...(ports.memory ? createMemoryTools(ports.memory) : []),
+  ];
+}
+
+/** A port for describing tools only: touching any of its members throws. */
+function neverCalled<T extends object>(what: string): T {
+  return new Proxy({} as T, {
+    get: () => {
+      throw new CarapaceError('NOT_AVAILABLE', `${what} runs in the gateway; tools are only described here`);
+    },
+  });
+}
+
+/**
+ * The tools `agentToolset` gives an agent, with ports that are never called: their names, descriptions
+ * and parameters, for commands that describe a turn without a gateway (`carapace tools list`).
+ */
+export function describeAgentToolset(config: Config, workspaceDir: string): AgentTool[] {
+  const exec = createExecTools({
+    config: () => ({ exec: config.tools.exec, sandbox: config.tools.sandbox }),
+    workspaceDir: () => workspaceDir,
+    env: {},
+  });
+  return agentToolset(
+    { config, workspaceDir, env: {} },
+    {
+      message: neverCalled('message'),
+      sessionStatus: neverCalled('session_status'),
+      exec,
+      cron: neverCalled('cron'),
+      memory: config.memory.enabled ? neverCalled<AgentMemory>('memory') : undefined,
+    },
+  );
 }
 
 /** Scheduler settings from config (also applied on hot reload). */

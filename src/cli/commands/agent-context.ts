@@ -43,7 +43,8 @@ export function contextTarget(
   return { agentId, sessionKey };
 }
 
-function findAgent(config: Config, agents: ResolvedAgent[], agentId: string): ResolvedAgent {
+/** The resolved agent `agentId`, or `UNKNOWN_AGENT_ID` naming the configured ones. */
+export function findAgent(config: Config, agents: ResolvedAgent[], agentId: string): ResolvedAgent {
   const agent = agents.find((a) => a.id === agentId);
   if (agent) return agent;
   const known = agents.map((a) => a.id);
@@ -73,7 +74,7 @@ export async function contextReport(
     fileMaxChars: defaults.context.fileMaxChars,
     totalMaxChars: defaults.context.totalMaxChars,
     identity: { agentId: agent.id, name: agent.name },
-    tools: describeAgentTools(config, agent),
+    tools: await describeAgentTools(config, agent),
     now,
     timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
     runtime: { model: agent.model ?? 'none configured', node: process.version, os: process.platform },

@@ -12,7 +12,7 @@ import {
   Scheduler,
   type SchedulerPorts,
 } from '../scheduler/index.js';
-import { CarapaceError, type Clock, errorMessage, newId } from '../shared/index.js';
+import { CarapaceError, type Clock, errorMessage, newId, systemClock } from '../shared/index.js';
 import { agentSkillsPrompt, findBundledSkillsDir, SkillsRegistry } from '../skills/index.js';
 import {
   createBuiltinTools,
@@ -27,6 +27,7 @@ import {
   type SessionStatusPort,
   wrapUntrusted,
 } from '../tools/index.js';
+import { AgentBus } from './agents-bus/index.js';
 import { createHooksHandler } from './hooks-http.js';
 import type { HttpRoute } from './http-routes.js';
 import type { IdempotencyStore } from './idempotency.js';
@@ -118,6 +119,13 @@ export async function createServices(host: ServiceHost): Promise<Services> {
   let runsRef: RunService | undefined;
   let channelsRef: ChannelManager | undefined;
   let schedulerRef: Scheduler | undefined;
+  const bus = new AgentBus({
+    config: host.config,
+    sessions,
+    runs: () => runsRef,
+    clock: host.clock,
+    logger: host.logger,
+  });
   const exec = createExecTools({
     config: () => ({ exec: host.config().tools.exec, sandbox: host.config().tools.sandbox }),
     workspaceDir: (agentId) => sessions.agent(agentId).workspaceDir,
@@ -150,6 +158,7 @@ export async function createServices(host: ServiceHost): Promise<Services> {
         },
         exec,
         cron: schedulerRef,
+        sessions: bus,
         memory: memoryFor(agentId),
       },
     );
@@ -292,6 +301,13 @@ export function describeAgentToolset(config: Config, workspaceDir: string): Agen
     workspaceDir: () => workspaceDir,
     env: {},
   });
+  const bus = new AgentBus({
+    config: () => config,
+    sessions: neverCalled('sessions'),
+    runs: () => undefined,
+    clock: systemClock,
+    logger: neverCalled('logger'),
+  });
   return agentToolset(
     { config, workspaceDir, env: {} },
     {
@@ -299,6 +315,7 @@ export function describeAgentToolset(config: Config, workspaceDir: string): Agen
       sessionStatus: neverCalled('session_status'),
       exec,
       cron: neverCalled('cron'),
+      sessions: bus,
       memory: config.memory.enabled ? neverCalled<AgentMemory>('memory') : undefined,
     },
   );

@@ -84,3 +84,31 @@ describe('session index journal', () => {
     expect(await totals(open())).toEqual({ [key(1)]: 2 });
   });
 });
+
+describe('transcript cache', () => {
+  it('gives the same transcript as a fresh read of the file, across appends, compaction and reset', async () => {
+    const store = open();
+    await store.ensureSession(key(1));
+    expect((await store.loadTranscript(key(1))).entries).toEqual([]);
+    await store.appendMessage(key(1), { role: 'user', content: 'a' });
+    await store.appendMessage(key(1), { role: 'assistant', content: 'b' });
+    const first = await store.loadTranscript(key(1));
+    await store.appendCompaction(key(1), {
+      summary: 's',
+      firstKeptId: first.entries[1]!.id,
+      tokensBefore: 9,
+    });
+    await store.appendMessage(key(1), { role: 'user', content: 'c' });
+    const cached = await store.loadTranscript(key(1));
+    const fresh = await open().loadTranscript(key(1));
+    expect(cached.entries.map((e) => e.id)).toEqual(fresh.entries.map((e) => e.id));
+    expect(cached.entries).toHaveLength(4);
+    expect(cached.header).toEqual(fresh.header);
+    // A caller changing its copy does not change what the next caller gets.
+    cached.entries.pop();
+    expect((await store.loadTranscript(key(1))).entries).toHaveLength(4);
+    await store.resetSession(key(1));
+    expect((await store.loadTranscript(key(1))).entries).toEqual([]);
+    expect((await open().loadTranscript(key(1))).entries).toEqual([]);
+  });
+});

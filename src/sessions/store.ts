@@ -20,6 +20,7 @@ import {
   type MessageFields,
   MessageFieldsSchema,
   type SessionEntry,
+  TRANSCRIPT_VERSION,
 } from './schema.js';
 import { KeyedSerial } from './serial.js';
 import type {
@@ -36,6 +37,7 @@ import {
   loadTranscript,
   openTranscript,
 } from './transcript.js';
+import { TranscriptCache } from './transcript-cache.js';
 
 const checkMessage = compileValidator<MessageFields>(MessageFieldsSchema);
 
@@ -58,6 +60,8 @@ export class SessionStore {
   private readonly keys = new KeyedSerial();
   /** Open transcript files (appends keep their handle). */
   private readonly logs = new AppendLogPool({ maxOpen: 32 });
+  /** Parsed transcripts of recent sessions, kept in step with appends. */
+  private readonly transcripts = new TranscriptCache();
   private journal: IndexJournal | undefined;
   /** An unload still writing its snapshot and closing files: the next load waits for it. */
   private closing: Promise<void> | undefined;
@@ -136,6 +140,7 @@ export class SessionStore {
       }
       index.delete(sessionKey);
       this.lastIds.delete(entry.sessionId);
+      this.transcripts.delete(entry.sessionId);
       await this.journalOf().delete(sessionKey, true);
       this.emit(sessionKey, 'deleted', entry.sessionId);
       return { deleted: true, archivedPath };
@@ -190,6 +195,7 @@ export class SessionStore {
         options.durable ?? (message.role === 'user' || final),
       );
       this.lastIds.set(entry.sessionId, record.id);
+      this.transcripts.append(entry.sessionId, record);
       entry.messageCount++;
       if (message.usage) {
         entry.tokens.input += message.usage.input;
@@ -220,6 +226,7 @@ export class SessionStore {
       };
       await this.logs.append(this.transcriptPath(entry.sessionId), entryLines([record]), true);
       this.lastIds.set(entry.sessionId, record.id);
+      this.transcripts.append(entry.sessionId, record);
       return record;
     });
   }
@@ -229,7 +236,12 @@ export class SessionStore {
     return this.serial(sessionKey, async () => {
       const entry = await this.require(sessionKey);
       await this.prepare(entry);
-      return { sessionId: entry.sessionId, ...(await loadTranscript(this.transcriptPath(entry.sessionId))) };
+      let loaded = this.transcripts.get(entry.sessionId);
+      if (!loaded) {
+        loaded = await loadTranscript(this.transcriptPath(entry.sessionId));
+        this.transcripts.set(entry.sessionId, loaded);
+      }
+      return { sessionId: entry.sessionId, ...loaded };
     });
   }
 
@@ -278,6 +290,7 @@ export class SessionStore {
     this.index = undefined;
     this.journal = undefined;
     this.lastIds.clear();
+    this.transcripts.clear();
     const previous = this.closing;
     const closing: Promise<void> = (async () => {
       await previous;
@@ -316,6 +329,7 @@ export class SessionStore {
       await this.logs.release(oldFile);
     }
     this.lastIds.delete(old.sessionId);
+    this.transcripts.delete(old.sessionId);
     this.emit(sessionKey, 'reset', entry.sessionId);
     return entry;
   }
@@ -337,8 +351,14 @@ export class SessionStore {
     for (const [key, value] of Object.entries(extra)) {
       if (value !== undefined) (entry as Record<string, unknown>)[key] = value;
     }
-    await createTranscript(this.transcriptPath(sessionId), this.headerOf(entry));
+    const header = this.headerOf(entry);
+    await createTranscript(this.transcriptPath(sessionId), header);
     this.lastIds.set(sessionId, null);
+    this.transcripts.set(sessionId, {
+      header: { type: 'session', version: TRANSCRIPT_VERSION, ...header },
+      entries: [],
+      skippedLines: 0,
+    });
     index.set(sessionKey, entry);
     await this.journalOf().put(entry, true);
     return entry;
@@ -350,6 +370,7 @@ export class SessionStore {
     if (known !== undefined) return known;
     // A repair may truncate the file: no handle of ours may be writing to it meanwhile.
     await this.logs.release(this.transcriptPath(entry.sessionId));
+    this.transcripts.delete(entry.sessionId);
     const report = await openTranscript(
       this.transcriptPath(entry.sessionId),
       this.headerOf(entry),

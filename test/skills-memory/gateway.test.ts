@@ -86,10 +86,11 @@ describe('memory through a gateway turn', () => {
     expect(result.results[0]?.snippet).toContain('Dr. Okafor');
   });
 
-  it('memory tools are not offered by the default coding profile unless allowed', async () => {
-    const { c } = await setup();
+  it('memory tools are not offered when memory.enabled is false', async () => {
+    const { c } = await setup({ tools: { allow: ['group:memory'] }, memory: { enabled: false } });
     fake.enqueue({ type: 'reply', text: 'hi' });
     await turn(c, 'hello', 't-mem-2');
+    expect(toolNames(body(-1))).toContain('read');
     expect(toolNames(body(-1))).not.toContain('memory_search');
   });
 });

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, vi } from 'vitest';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.js';
 import { type Harness, startGateway } from '../helpers/gateway-harness.js';
 import { type Browser, ensureWebBuilt, launchBrowser, type PageLog, watch } from './browser.js';
@@ -37,13 +37,13 @@ export interface WebFixture {
   newPage(viewport?: { width: number; height: number }): Promise<WatchedPage>;
   /** Save a named screenshot of `page` into SHOTS_DIR now (besides the one after the test). */
   shot(page: Page, name: string): Promise<string>;
-  /** The config of a gateway whose one model is the fake model server. */
+  /** The config of a gateway whose one model is this test's fake model server (priced 3/15 USD per 1M). */
   modelConfig(extra?: Record<string, unknown>): Record<string, unknown>;
 }
 
 /**
- * Hooks for a browser test file: one fake model server and one Chromium for the file, fresh gateways
- * per test, and after every test a screenshot of each page it opened (`<file>--<test>.png` in SHOTS_DIR).
+ * Hooks for a browser test file: one Chromium for the file, a fresh fake model server and gateways per
+ * test, and after every test a screenshot of each page it opened (`<file>--<test>.png` in SHOTS_DIR).
  */
 export function useWebFixture(testFile: string): WebFixture {
   const file = basename(testFile).replace(/\.test\.ts$/, '');
@@ -52,15 +52,19 @@ export function useWebFixture(testFile: string): WebFixture {
   const harnesses: Harness[] = [];
   const pages: Page[] = [];
 
+  // Chromium, a gateway and the page on a shared 2-core machine: give each test room.
+  vi.setConfig({ testTimeout: 90_000, hookTimeout: 120_000 });
   beforeAll(async () => {
     ensureWebBuilt();
     await mkdir(SHOTS_DIR, { recursive: true });
-    fake = await startFakeModelServer();
     browser = await launchBrowser();
-  }, 120_000);
+  });
   afterAll(async () => {
     await browser?.close();
-    await fake?.close();
+  });
+  // A fresh fake model per test, so a reply one test left unused cannot answer in the next.
+  beforeEach(async () => {
+    fake = await startFakeModelServer();
   });
   afterEach(async (ctx) => {
     const name = `${file}--${slug(ctx.task.name)}`;
@@ -72,7 +76,9 @@ export function useWebFixture(testFile: string): WebFixture {
       await page.close().catch(() => undefined);
     }
     for (const h of harnesses.splice(0)) await h.cleanup();
-  }, 60_000);
+    await fake?.close();
+    fake = undefined;
+  });
 
   const fixture: WebFixture = {
     get fake() {

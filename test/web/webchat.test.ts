@@ -87,11 +87,18 @@ describe('WebChat in Chromium', () => {
     await status(page, 'reconnecting').waitFor();
     await page.locator('[data-kind="assistant"]', { hasText: 'first answer' }).waitFor();
     h.gateway = await Gateway.start({ stateDir: h.stateDir, port, env: {} });
-    await page
-      .getByRole('button', { name: 'Retry now' })
-      .click()
-      .catch(() => undefined);
-    await status(page, 'open').waitFor({ timeout: 20_000 });
+    // Skip the backoff wait: press "Retry now" whenever it shows, until the page is connected again.
+    const retry = page.getByRole('button', { name: 'Retry now' });
+    await expect
+      .poll(
+        async () => {
+          if ((await status(page, 'open').count()) > 0) return 'open';
+          if (await retry.isVisible()) await retry.click({ timeout: 1000 }).catch(() => undefined);
+          return 'waiting';
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toBe('open');
 
     await send(page, 'two');
     await page.locator('[data-kind="assistant"]', { hasText: 'second answer' }).waitFor();
@@ -122,6 +129,33 @@ describe('WebChat in Chromium', () => {
     await page.getByRole('button', { name: 'Stop the reply' }).waitFor({ state: 'detached' });
   });
 
+  it('slash commands: the hint lists them, /status answers without the model, /new starts afresh', async () => {
+    const h = await web.gateway(web.modelConfig());
+    web.fake.enqueue({ type: 'reply', text: 'an answer to forget' });
+    const { page, log } = await web.newPage();
+    await signIn(page, h);
+    await send(page, 'remember this');
+    await page.locator('[data-kind="assistant"]', { hasText: 'an answer to forget' }).waitFor();
+    const requests = web.fake.requests.length;
+
+    await page.getByRole('textbox', { name: 'Message' }).fill('/');
+    const hint = page.locator('cp-composer #cmd-hint');
+    await hint.waitFor();
+    for (const c of ['/new', '/reset', '/stop', '/status', '/model'])
+      expect(await hint.textContent()).toContain(c);
+    await page.getByRole('textbox', { name: 'Message' }).fill('/sta');
+    expect((await hint.textContent())?.trim()).toMatch(/^\/status show the session state$/);
+
+    await send(page, '/status');
+    await page.locator('[data-kind="assistant"], [data-kind="notice"]', { hasText: 'fake/m' }).waitFor();
+    await send(page, '/new');
+    await page
+      .locator('[data-kind="assistant"]', { hasText: 'an answer to forget' })
+      .waitFor({ state: 'detached' });
+    expect(web.fake.requests.length).toBe(requests);
+    expect(log.problems).toEqual([]);
+  });
+
   it('works on a phone-sized screen (no sideways scrolling) and in light and dark (kept across reloads)', async () => {
     const h = await web.gateway(web.modelConfig());
     web.fake.enqueue({
@@ -146,6 +180,9 @@ describe('WebChat in Chromium', () => {
     const today = page.locator('tr[data-row^="day:"]');
     await today.waitFor();
     expect(await today.textContent()).toContain('30 / 11');
+    // Cost from the model's prices (3 and 15 USD per million tokens in and out): 0.000255 USD.
+    const main = page.locator('tr[data-row="session:agent:main:main"]');
+    expect(await main.textContent()).toMatch(/30 \/ 11\s*\$0\.0002[56]/);
     for (const tab of ['Channels', 'Approvals', 'Cron', 'Logs', 'Sessions']) {
       await page.getByRole('tab', { name: tab, exact: true }).click();
       await page.locator('[role="tabpanel"] section').first().waitFor();

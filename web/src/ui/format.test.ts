@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readableToolText, toolPreview } from './format.js';
+import { formatDuration, readableToolText, toolPreview } from './format.js';
 
 describe('tool call text', () => {
   it('previews the telling argument of a call', () => {
@@ -16,5 +16,13 @@ describe('tool call text', () => {
     expect(readableToolText('{"a":{"b":1}}')).toBe('a: {\n  "b": 1\n}');
     expect(readableToolText('plain text')).toBe('plain text');
     expect(readableToolText('[1,2]')).toBe('[1,2]');
+  });
+});
+
+describe('formatDuration', () => {
+  it('drops a zero minute part', () => {
+    expect(formatDuration(6 * 3600_000)).toBe('6 h');
+    expect(formatDuration(90 * 60_000)).toBe('1 h 30 min');
+    expect(formatDuration(45_000)).toBe('45 s');
   });
 });

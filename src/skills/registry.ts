@@ -5,6 +5,9 @@ import { createFrontmatterValidator, parseSkillFile } from './frontmatter.js';
 import { checkRequirements, createBinLookup, type EligibilityContext } from './requirements.js';
 import type { SkillDefinition, SkillIssue, SkillReport, SkillRoot, SkillsListing } from './types.js';
 
+/** How long a PATH lookup's answers are reused: a binary installed later is seen within this time. */
+const BIN_LOOKUP_TTL_MS = 30_000;
+
 /** A SKILL.md larger than this is refused (it is meant to be read whole by the model). */
 export const SKILL_FILE_MAX_BYTES = 256 * 1024;
 
@@ -36,6 +39,19 @@ interface CacheEntry {
 export class SkillsRegistry {
   readonly #cache = new Map<string, CacheEntry>();
   readonly #check = createFrontmatterValidator();
+  /** PATH lookups by PATH, reused for BIN_LOOKUP_TTL_MS (every turn lists skills; binaries rarely come and go). */
+  readonly #bins = new Map<string, { at: number; lookup: EligibilityContext['hasBin'] }>();
+
+  #binLookup(env: ListSkillsInput['env'], platform: string): EligibilityContext['hasBin'] {
+    const key = `${platform}\u0000${env.PATH ?? env.Path ?? ''}\u0000${env.PATHEXT ?? ''}`;
+    const now = performance.now();
+    const hit = this.#bins.get(key);
+    if (hit && now - hit.at < BIN_LOOKUP_TTL_MS) return hit.lookup;
+    if (this.#bins.size >= 16) this.#bins.clear();
+    const lookup = createBinLookup(env, platform);
+    this.#bins.set(key, { at: now, lookup });
+    return lookup;
+  }
 
   /** Every skill of every root, eligible or not, with reasons, and the issues of skipped files. */
   async list(input: ListSkillsInput): Promise<SkillsListing> {
@@ -49,7 +65,7 @@ export class SkillsRegistry {
       env: input.env,
       config: input.config,
       platform: input.platform,
-      hasBin: input.hasBin ?? createBinLookup(input.env, input.platform),
+      hasBin: input.hasBin ?? this.#binLookup(input.env, input.platform),
     };
     const disabled = new Set(input.disabled ?? []);
     const winners = new Map<string, SkillDefinition>();

@@ -20,6 +20,8 @@ export type {
 export { channelSendError, sendOutcomeOf } from './contract.js';
 export type { RetryPolicy } from './delivery.js';
 export { DEFAULT_RETRY } from './delivery.js';
+export type { DiscordAdapterOptions } from './discord/adapter.js';
+export { DiscordAdapter } from './discord/adapter.js';
 export type { ChannelManagerOptions } from './manager.js';
 export { ChannelManager } from './manager.js';
 export type {
@@ -43,6 +45,9 @@ export {
 } from './pairing.js';
 export { approvePairingInState, listPairingInState } from './pairing-local.js';
 export type { EmitFn, InboundSink, SleepFn } from './ports.js';
+export type { SlackAdapterOptions } from './slack/adapter.js';
+export { SlackAdapter } from './slack/adapter.js';
+export { markdownToSlackMrkdwn } from './slack/format.js';
 export { markdownToTelegramHtml } from './telegram/format.js';
 export type { WhatsAppAdapterOptions } from './whatsapp/adapter.js';
 export { WhatsAppAdapter } from './whatsapp/adapter.js';

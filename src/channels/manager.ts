@@ -1,8 +1,15 @@
-import { type Config, type ConfigEnv, resolveSecret, type StatePaths } from '../config/index.js';
+import {
+  type Config,
+  type ConfigEnv,
+  resolveSecret,
+  type SecretRef,
+  type StatePaths,
+} from '../config/index.js';
 import { CarapaceError, type Clock, errorMessage, newId, sleep, systemClock } from '../shared/index.js';
 import { type AccountRuntime, openAccount } from './account.js';
 import type { ChannelAdapter, ChannelLogger } from './contract.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './delivery.js';
+import { DiscordAdapter } from './discord/adapter.js';
 import type {
   AccountStatusView,
   ChannelSendRequest,
@@ -15,6 +22,7 @@ import type { QueuedChunk } from './outbound-queue.js';
 import { InboundPipeline } from './pipeline.js';
 import { invalidMentionPatterns } from './policy.js';
 import { type EmitFn, type InboundSink, type SleepFn, silentLogger } from './ports.js';
+import { SlackAdapter } from './slack/adapter.js';
 import { TelegramAdapter } from './telegram/adapter.js';
 import { WhatsAppAdapter } from './whatsapp/adapter.js';
 
@@ -76,6 +84,16 @@ export class ChannelManager {
       });
       this.#adapters.set(telegram.channel, telegram);
     }
+    const deps = {
+      clock: this.#clock,
+      sleep: this.#sleep,
+      resolveToken: (ref: SecretRef) => resolveSecret(ref, options.env ?? {}),
+    };
+    const channels = () => options.config().channels;
+    if (!this.#adapters.has('discord'))
+      this.#adapters.set('discord', new DiscordAdapter({ ...deps, config: () => channels().discord }));
+    if (!this.#adapters.has('slack'))
+      this.#adapters.set('slack', new SlackAdapter({ ...deps, config: () => channels().slack }));
     if (!this.#adapters.has('whatsapp')) {
       const whatsapp = new WhatsAppAdapter({
         config: () => options.config().channels.whatsapp,

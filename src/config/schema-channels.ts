@@ -151,9 +151,177 @@ export const WhatsAppSchema = Type.Object(
 );
 export type WhatsAppConfig = Static<typeof WhatsAppSchema>;
 
+/** The policy properties of a channel account, without `groups` (Discord and Slack name their own). */
+const { groups: _groups, ...policyWithoutGroups } = channelPolicyProperties;
+
+/** One allowlisted Discord guild (server), or `'*'` for every guild the bot is in. */
+export const DiscordGuildSchema = Type.Object(
+  {
+    requireMention: Type.Boolean({
+      default: true,
+      description: 'Answer only when the bot is mentioned, replied to, or a mention pattern matches.',
+    }),
+    channels: Type.Optional(
+      Type.Array(Id, {
+        description:
+          'Channel ids the bot listens in (a thread follows its parent channel); default: every channel of the guild.',
+      }),
+    ),
+    allowFrom: Type.Optional(
+      Type.Array(Id, {
+        description: 'User ids allowed to trigger the bot in this guild (default: every member).',
+      }),
+    ),
+  },
+  closed,
+);
+export type DiscordGuild = Static<typeof DiscordGuildSchema>;
+
+export const DiscordAccountSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true }),
+    botToken: Type.Union(SecretRefSchema.anyOf, {
+      'x-secret': true,
+      description:
+        'The bot token (Developer Portal → your application → Bot → Reset Token); prefer { source: "env" | "file" }.',
+    }),
+    apiUrl: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'REST API base URL without the version (default https://discord.com/api); tests point it at a fake.',
+      }),
+    ),
+    gatewayUrl: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'Gateway WebSocket URL (default: the one GET /gateway/bot answers).',
+      }),
+    ),
+    ...policyWithoutGroups,
+    allowFrom: Type.Array(Id, {
+      default: [],
+      description:
+        'Discord user ids (numeric snowflakes) always allowed to DM. Display names and usernames never authorise.',
+    }),
+    guilds: Type.Unsafe<Record<string, DiscordGuild>>(
+      Type.Object(
+        {},
+        {
+          additionalProperties: DiscordGuildSchema,
+          default: {},
+          description:
+            "Allowlisted guilds by id, or '*' for every guild; messages in other guilds are ignored.",
+        },
+      ),
+    ),
+  },
+  closed,
+);
+export type DiscordAccount = Static<typeof DiscordAccountSchema>;
+
+export const DiscordSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true }),
+    accounts: Type.Unsafe<Record<string, DiscordAccount>>(
+      Type.Object(
+        {},
+        {
+          additionalProperties: DiscordAccountSchema,
+          default: {},
+          description: 'Discord bots by account id (one bot token each).',
+        },
+      ),
+    ),
+  },
+  { ...closed, default: {} },
+);
+export type DiscordConfig = Static<typeof DiscordSchema>;
+
+export const SlackAccountSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true }),
+    mode: Type.Union([Type.Literal('socket'), Type.Literal('http')], {
+      default: 'socket',
+      description:
+        "'socket' (default: Socket Mode, an outbound WebSocket; needs appToken) or 'http' (the Events API posts to an HTTP endpoint; needs signingSecret).",
+    }),
+    botToken: Type.Union(SecretRefSchema.anyOf, {
+      'x-secret': true,
+      description: 'The bot token (xoxb-…, OAuth & Permissions); prefer { source: "env" | "file" }.',
+    }),
+    appToken: Type.Optional(
+      Type.Union(SecretRefSchema.anyOf, {
+        'x-secret': true,
+        description: 'The app-level token (xapp-…, with the connections:write scope) for Socket Mode.',
+      }),
+    ),
+    signingSecret: Type.Optional(
+      Type.Union(SecretRefSchema.anyOf, {
+        'x-secret': true,
+        description: 'The signing secret (Basic Information) that verifies Events API requests in http mode.',
+      }),
+    ),
+    http: Type.Object(
+      {
+        host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+        path: Type.String({ pattern: '^/', default: '/slack/events' }),
+      },
+      {
+        ...closed,
+        default: {},
+        description: 'Where the Events API endpoint listens in http mode (put a TLS reverse proxy in front).',
+      },
+    ),
+    apiUrl: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'Web API base URL (default https://slack.com/api/); tests point it at a fake.',
+      }),
+    ),
+    ...policyWithoutGroups,
+    allowFrom: Type.Array(Id, {
+      default: [],
+      description: 'Slack user ids (U…) always allowed to DM. Display names never authorise.',
+    }),
+    channels: Type.Unsafe<Record<string, ChannelGroup>>(
+      Type.Object(
+        {},
+        {
+          additionalProperties: ChannelGroupSchema,
+          default: {},
+          description:
+            "Allowlisted channels by id (C…, G…), or '*' for every channel the bot is in; others are ignored.",
+        },
+      ),
+    ),
+  },
+  closed,
+);
+export type SlackAccount = Static<typeof SlackAccountSchema>;
+
+export const SlackSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true }),
+    accounts: Type.Unsafe<Record<string, SlackAccount>>(
+      Type.Object(
+        {},
+        {
+          additionalProperties: SlackAccountSchema,
+          default: {},
+          description: 'Slack apps by account id: one per workspace (each with its own bot token).',
+        },
+      ),
+    ),
+  },
+  { ...closed, default: {} },
+);
+export type SlackConfig = Static<typeof SlackSchema>;
+
 /** `channels`: messaging platforms the gateway listens on. */
 export const ChannelsSchema = Type.Object(
-  { telegram: TelegramSchema, whatsapp: WhatsAppSchema },
+  { telegram: TelegramSchema, whatsapp: WhatsAppSchema, discord: DiscordSchema, slack: SlackSchema },
   { ...closed, default: {} },
 );
 export type ChannelsConfig = Static<typeof ChannelsSchema>;

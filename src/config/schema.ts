@@ -378,6 +378,12 @@ export const BindingSchema = Type.Object(
         peer: Type.Optional(Type.Object({ kind: PeerKindSchema, id: Type.String({ minLength: 1 }) }, closed)),
         guildId: Type.Optional(Type.String({ minLength: 1 })),
         teamId: Type.Optional(Type.String({ minLength: 1 })),
+        roles: Type.Optional(
+          Type.Array(Type.String({ minLength: 1 }), {
+            minItems: 1,
+            description: 'Discord role ids: matches when the sender has any of them (use with guildId).',
+          }),
+        ),
       },
       closed,
     ),

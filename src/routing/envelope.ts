@@ -46,6 +46,8 @@ export const InboundEnvelopeSchema = Type.Object(
     sender: Type.Object({ id: Id, name: Type.Optional(Type.String()) }, closed),
     guildId: Type.Optional(Id),
     teamId: Type.Optional(Id),
+    /** The sender's role ids in the guild (Discord), for bindings that match roles. */
+    roles: Type.Optional(Type.Array(Id)),
     threadId: Type.Optional(Id),
     text: Type.String(),
     mentions: Type.Optional(Type.Array(Id)),

@@ -63,6 +63,19 @@ describe('resolveRoute: binding tiers', () => {
     expect(both).toMatchObject({ agentId: 'team', bindingIndex: 2 });
   });
 
+  it("roles: a binding naming any of the sender's roles beats the guild binding", () => {
+    const bindings: Binding[] = [
+      ...ALL_TIERS.slice(0, 4),
+      { agentId: 'acct', match: { channel: 'discord', guildId: 'g1', roles: ['r-mod', 'r-admin'] } },
+    ];
+    const mod = resolveRoute(config(bindings), { ...DISCORD_GROUP, roles: ['r-member', 'r-admin'] });
+    expect(mod).toMatchObject({ agentId: 'acct', matchedBy: 'role', bindingIndex: 4 });
+    expect(mod.explanation).toContain('roles=r-mod|r-admin');
+    const member = resolveRoute(config(bindings), { ...DISCORD_GROUP, roles: ['r-member'] });
+    expect(member).toMatchObject({ agentId: 'guild', matchedBy: 'guild' });
+    expect(resolveRoute(config(bindings), DISCORD_GROUP)).toMatchObject({ agentId: 'guild' });
+  });
+
   it('account beats channel', () => {
     const route = resolveRoute(config(ALL_TIERS), { channel: 'discord', accountId: 'bot1' });
     expect(route).toMatchObject({ agentId: 'acct', matchedBy: 'account', bindingIndex: 1 });

@@ -15,11 +15,13 @@ export interface RouteInput {
   peer?: { kind: PeerKind; id: string } | undefined;
   guildId?: string | undefined;
   teamId?: string | undefined;
+  /** The sender's role ids in the guild (Discord). */
+  roles?: readonly string[] | undefined;
   threadId?: string | undefined;
 }
 
 /** Which tier of binding decided the agent, most specific first. */
-export type MatchedBy = 'peer' | 'guild' | 'team' | 'account' | 'channel' | 'default';
+export type MatchedBy = 'peer' | 'role' | 'guild' | 'team' | 'account' | 'channel' | 'default';
 
 export interface Route {
   agentId: string;
@@ -31,20 +33,25 @@ export interface Route {
   explanation: string;
 }
 
-/** Lower is more specific. Guild and team are one tier: config order decides between them. */
+/**
+ * Lower is more specific. Guild and team are one tier: config order decides between them. A binding
+ * naming roles (a subset of a guild's members) ranks above one naming only the guild.
+ */
 const TIER_RANK: Readonly<Record<MatchedBy, number>> = {
   peer: 0,
-  guild: 1,
-  team: 1,
-  account: 2,
-  channel: 3,
-  default: 4,
+  role: 1,
+  guild: 2,
+  team: 2,
+  account: 3,
+  channel: 4,
+  default: 5,
 };
 
 /** The tier of a binding: the most specific field its match names. An empty match is a catch-all. */
 export function bindingTier(binding: Binding): MatchedBy {
   const m = binding.match;
   if (m.peer) return 'peer';
+  if (m.roles !== undefined) return 'role';
   if (m.guildId !== undefined) return 'guild';
   if (m.teamId !== undefined) return 'team';
   if (m.accountId !== undefined) return 'account';
@@ -52,13 +59,17 @@ export function bindingTier(binding: Binding): MatchedBy {
   return 'default';
 }
 
-/** True when every field the binding names equals the input's (channel names compare case-insensitively). */
+/**
+ * True when every field the binding names equals the input's (channel names compare case-insensitively);
+ * `roles` matches when the sender has any of the listed roles.
+ */
 export function bindingMatches(binding: Binding, input: RouteInput): boolean {
   const m = binding.match;
   if (m.channel !== undefined && m.channel.toLowerCase() !== input.channel.toLowerCase()) return false;
   if (m.accountId !== undefined && m.accountId !== input.accountId) return false;
   if (m.guildId !== undefined && m.guildId !== input.guildId) return false;
   if (m.teamId !== undefined && m.teamId !== input.teamId) return false;
+  if (m.roles !== undefined && !m.roles.some((r) => input.roles?.includes(r))) return false;
   if (m.peer && (m.peer.kind !== input.peer?.kind || m.peer.id !== input.peer.id)) return false;
   return true;
 }
@@ -70,6 +81,7 @@ function describeMatch(binding: Binding): string {
   if (m.accountId !== undefined) parts.push(`account=${m.accountId}`);
   if (m.guildId !== undefined) parts.push(`guild=${m.guildId}`);
   if (m.teamId !== undefined) parts.push(`team=${m.teamId}`);
+  if (m.roles !== undefined) parts.push(`roles=${m.roles.join('|')}`);
   if (m.peer) parts.push(`peer=${m.peer.kind}:${m.peer.id}`);
   return parts.length > 0 ? parts.join(', ') : 'everything';
 }
@@ -107,7 +119,7 @@ export function deriveSessionKey(agentId: string, dmScope: DmScope, input: Route
 
 /**
  * Decide which agent answers `input` and in which session. The most specific matching binding wins
- * (peer > guild/team > account > channel > catch-all > default agent); among equals, the first in config
+ * (peer > role > guild/team > account > channel > catch-all > default agent); among equals, the first in config
  * order. Bindings naming an agent that is not configured are skipped (and say so in the explanation).
  */
 export function resolveRoute(config: RoutingConfig, input: RouteInput): Route {

@@ -1,0 +1,365 @@
+import type { webApi } from '@slack/bolt';
+import type { SecretRef, SlackAccount, SlackConfig } from '../../config/index.js';
+import { type Clock, errorMessage, isCarapaceError } from '../../shared/index.js';
+import type {
+  AccountStatus,
+  AdapterHost,
+  ChannelAdapter,
+  ChannelCapabilities,
+  ChannelPolicy,
+  OutboundMessage,
+  SentMessage,
+} from '../contract.js';
+import { channelSendError } from '../contract.js';
+import type { SleepFn } from '../ports.js';
+import type { SlackConnection } from './connection.js';
+import { describeError, FATAL_AUTH, platformError, slackLogger, toSendError } from './errors.js';
+import { markdownToSlackMrkdwn } from './format.js';
+import { normalizeSlackMessage, type SlackMessageEvent, type SlackSelf } from './normalize.js';
+
+export interface SlackAdapterOptions {
+  /** The `channels.slack` section, read on every use so edits apply. */
+  config(): SlackConfig;
+  /** Resolves token and secret references; they are never logged. */
+  resolveToken(ref: SecretRef): Promise<string>;
+  clock: Clock;
+  sleep: SleepFn;
+}
+
+interface Account {
+  id: string;
+  fingerprint: string;
+  abort: AbortController;
+  client?: webApi.WebClient;
+  conn?: SlackConnection;
+  self?: SlackSelf;
+  /** User id → DM channel id (D…), learned from inbound DMs. */
+  dms: Map<string, string>;
+  /** Recent inbound message ts → channel id (reactions need the real channel). */
+  messages: Map<string, string>;
+  status: AccountStatus;
+}
+
+const MAX_INIT_BACKOFF_MS = 5 * 60_000;
+const MAX_REMEMBERED = 5_000;
+/** A few Unicode emoji by their Slack names (Slack reactions take names, not characters). */
+const EMOJI_NAMES: Readonly<Record<string, string>> = {
+  '👀': 'eyes',
+  '👍': '+1',
+  '✅': 'white_check_mark',
+  '🤔': 'thinking_face',
+  '❤️': 'heart',
+  '🙏': 'pray',
+  '⏳': 'hourglass_flowing_sand',
+};
+
+function fingerprint(cfg: SlackAccount): string {
+  return JSON.stringify([
+    cfg.mode,
+    cfg.botToken,
+    cfg.appToken ?? '',
+    cfg.signingSecret ?? '',
+    cfg.apiUrl ?? '',
+    cfg.http,
+  ]);
+}
+
+function remember(map: Map<string, string>, key: string, value: string): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > MAX_REMEMBERED) map.delete(map.keys().next().value as string);
+}
+
+/**
+ * Slack over Bolt: one App per account (one workspace each), socket mode by default or the HTTP Events
+ * API. DMs are keyed by the user; channels, private channels and group DMs are groups gated by the
+ * channel allowlist and mentions (`<@bot>`); a thread (`thread_ts`) is answered in the thread. Replies
+ * are Slack mrkdwn. Tokens and secrets are only handed to the Slack clients, never logged.
+ */
+export class SlackAdapter implements ChannelAdapter {
+  readonly channel = 'slack';
+  readonly capabilities: ChannelCapabilities = {
+    // Slack accepts 40,000 characters; beyond ~4,000 a message is hard to read and gets truncated in places.
+    textLimit: 4000,
+    format: 'markdown',
+    typing: false,
+    reactions: true,
+    replyThreading: false,
+  };
+  readonly #accounts = new Map<string, Account>();
+  readonly #loggedOut = new Map<string, string>();
+  #host: AdapterHost | undefined;
+
+  constructor(private readonly options: SlackAdapterOptions) {}
+
+  #configured(): Record<string, SlackAccount> {
+    const cfg = this.options.config();
+    return cfg.enabled ? cfg.accounts : {};
+  }
+
+  accountIds(): string[] {
+    return Object.entries(this.#configured())
+      .filter(([, a]) => a.enabled)
+      .map(([id]) => id);
+  }
+
+  policy(accountId: string): ChannelPolicy | undefined {
+    const a = this.#configured()[accountId];
+    if (!a?.enabled) return undefined;
+    return {
+      dmPolicy: a.dmPolicy,
+      allowFrom: a.allowFrom,
+      groups: a.channels,
+      mentionPatterns: a.mentionPatterns,
+      historyLimit: a.historyLimit,
+      ackReaction: a.ackReaction,
+    };
+  }
+
+  selfIds(accountId: string): readonly string[] {
+    const self = this.#accounts.get(accountId)?.self;
+    return self ? [self.userId] : [];
+  }
+
+  /** In http mode, where an account's Events API endpoint listens (once it does). */
+  endpoint(accountId: string): string | undefined {
+    return this.#accounts.get(accountId)?.conn?.endpoint;
+  }
+
+  async start(host: AdapterHost): Promise<void> {
+    this.#host = host;
+    await this.reload();
+  }
+
+  async reload(): Promise<void> {
+    if (!this.#host) return;
+    const wanted = this.#configured();
+    for (const [id, acc] of this.#accounts) {
+      const cfg = wanted[id];
+      if (!cfg?.enabled || fingerprint(cfg) !== acc.fingerprint) await this.#stopAccount(id);
+    }
+    for (const [id, cfg] of Object.entries(wanted)) {
+      if (!cfg.enabled || this.#accounts.has(id)) continue;
+      if (this.#loggedOut.get(id) === fingerprint(cfg)) continue;
+      this.#loggedOut.delete(id);
+      this.#launch(id, cfg);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.#accounts.keys()].map((id) => this.#stopAccount(id)));
+    this.#host = undefined;
+  }
+
+  async logout(accountId: string): Promise<{ cleared: boolean }> {
+    const cfg = this.#configured()[accountId];
+    await this.#stopAccount(accountId);
+    if (cfg) this.#loggedOut.set(accountId, fingerprint(cfg));
+    return { cleared: false };
+  }
+
+  status(): AccountStatus[] {
+    const cfg = this.options.config();
+    return Object.entries(cfg.accounts).map(([id, a]) => {
+      const running = this.#accounts.get(id);
+      if (running) return { ...running.status };
+      const s: AccountStatus = {
+        channel: this.channel,
+        accountId: id,
+        enabled: cfg.enabled && a.enabled,
+        configured: true,
+        running: false,
+        connected: false,
+      };
+      if (this.#loggedOut.has(id)) s.loggedOut = true;
+      return s;
+    });
+  }
+
+  async send(accountId: string, message: OutboundMessage): Promise<SentMessage> {
+    const acc = this.#running(accountId);
+    const threadTs = message.threadId ?? message.replyTo;
+    try {
+      const res = await (acc.client as webApi.WebClient).chat.postMessage({
+        channel: acc.dms.get(message.to) ?? message.to,
+        text: markdownToSlackMrkdwn(message.text),
+        mrkdwn: true,
+        ...(threadTs !== undefined ? { thread_ts: threadTs } : {}),
+      });
+      if (!res.ts) throw channelSendError('unknown', 'slack chat.postMessage: the answer has no ts');
+      return { messageId: res.ts };
+    } catch (err) {
+      if (isCarapaceError(err)) throw err;
+      throw toSendError(err, 'chat.postMessage');
+    }
+  }
+
+  async react(accountId: string, to: string, messageId: string, emoji: string): Promise<void> {
+    const acc = this.#running(accountId);
+    const channel = acc.messages.get(messageId) ?? acc.dms.get(to) ?? to;
+    const name = EMOJI_NAMES[emoji] ?? emoji.replace(/^:|:$/g, '');
+    try {
+      await (acc.client as webApi.WebClient).reactions.add({ channel, timestamp: messageId, name });
+    } catch (err) {
+      if (platformError(err) !== 'already_reacted') throw toSendError(err, 'reactions.add');
+    }
+  }
+
+  #running(accountId: string): Account {
+    const acc = this.#accounts.get(accountId);
+    if (!acc?.client) throw channelSendError('retry', `slack account '${accountId}' is not running`);
+    return acc;
+  }
+
+  #launch(id: string, cfg: SlackAccount): void {
+    const acc: Account = {
+      id,
+      fingerprint: fingerprint(cfg),
+      abort: new AbortController(),
+      dms: new Map(),
+      messages: new Map(),
+      status: {
+        channel: this.channel,
+        accountId: id,
+        enabled: true,
+        configured: true,
+        running: true,
+        connected: false,
+        lastStartAt: this.options.clock.now(),
+      },
+    };
+    this.#accounts.set(id, acc);
+    this.#connect(acc, cfg).catch((err) => this.#fail(acc, errorMessage(err)));
+  }
+
+  async #secret(acc: Account, what: string, ref: SecretRef | undefined): Promise<string | undefined> {
+    if (ref === undefined) return undefined;
+    try {
+      return await this.options.resolveToken(ref);
+    } catch (err) {
+      this.#fail(acc, `${what}: ${isCarapaceError(err) ? err.message : 'cannot be resolved'}`);
+      return undefined;
+    }
+  }
+
+  /** Resolve the secrets, learn who the bot is (auth.test, with backoff), then open the App. */
+  async #connect(acc: Account, cfg: SlackAccount): Promise<void> {
+    const needed = cfg.mode === 'socket' ? 'appToken' : 'signingSecret';
+    const botToken = await this.#secret(acc, 'botToken', cfg.botToken);
+    const second = await this.#secret(acc, needed, cfg.mode === 'socket' ? cfg.appToken : cfg.signingSecret);
+    if (!botToken || !second) {
+      if (!acc.status.lastError) this.#fail(acc, `${needed} is required in ${cfg.mode} mode`);
+      acc.status.running = false;
+      return;
+    }
+    const where = { channel: this.channel, accountId: acc.id };
+    const logger = slackLogger(this.#host?.logger ?? silent, where);
+    // Bolt is loaded when the first Slack account starts, so a gateway without Slack never loads it.
+    const { createWebClient, openSlackApp } = await import('./connection.js');
+    const client = createWebClient(botToken, cfg, logger);
+    const signal = acc.abort.signal;
+    for (let delay = 1000; !signal.aborted && !acc.self; delay = Math.min(delay * 2, MAX_INIT_BACKOFF_MS)) {
+      try {
+        const me = await client.auth.test();
+        acc.self = { userId: me.user_id ?? '', teamId: me.team_id ?? '', name: me.user ?? 'bot' };
+        if (me.bot_id) acc.self.botId = me.bot_id;
+      } catch (err) {
+        if (signal.aborted) return;
+        this.#fail(acc, `auth.test: ${describeError(err)}`);
+        if (FATAL_AUTH.has(platformError(err) ?? '')) {
+          acc.status.running = false;
+          return;
+        }
+        await this.options.sleep(delay, signal).catch(() => {});
+      }
+    }
+    if (signal.aborted || !acc.self) return;
+    acc.status.self = { id: acc.self.userId, username: acc.self.name };
+    // The Web API works without the event connection: replies can go out while it (re)connects.
+    acc.client = client;
+    const conn = openSlackApp({
+      cfg,
+      self: acc.self,
+      botToken,
+      ...(cfg.mode === 'socket' ? { appToken: second } : { signingSecret: second }),
+      logger,
+      onMessage: (event, teamId) => this.#message(acc, event, teamId),
+      onError: (err) =>
+        this.#host?.logger.error({ ...where, error: describeError(err) }, 'slack event failed'),
+    });
+    acc.conn = conn;
+    conn.socket?.on('connected', () => this.#connected(acc));
+    conn.socket?.on('reconnecting', () => this.#fail(acc, 'socket mode: reconnecting'));
+    conn.socket?.on('disconnected', () => {
+      if (!signal.aborted) this.#fail(acc, 'socket mode: disconnected');
+    });
+    for (let delay = 1000; !signal.aborted; delay = Math.min(delay * 2, MAX_INIT_BACKOFF_MS)) {
+      try {
+        await conn.start();
+        break;
+      } catch (err) {
+        if (signal.aborted) return;
+        this.#fail(
+          acc,
+          `${cfg.mode === 'socket' ? 'apps.connections.open' : 'listen'}: ${describeError(err)}`,
+        );
+        await this.options.sleep(delay, signal).catch(() => {});
+      }
+    }
+    if (signal.aborted) {
+      await conn.stop().catch(() => {});
+      return;
+    }
+    if (cfg.mode === 'http') {
+      this.#connected(acc);
+      this.#host?.logger.info({ ...where, endpoint: conn.endpoint }, 'slack events endpoint listening');
+    }
+  }
+
+  #connected(acc: Account): void {
+    if (acc.abort.signal.aborted) return;
+    acc.status.connected = true;
+    this.#host?.logger.info(
+      { channel: this.channel, accountId: acc.id, team: acc.self?.teamId },
+      'slack account connected',
+    );
+  }
+
+  #message(acc: Account, event: SlackMessageEvent, teamId: string | undefined): void {
+    const self = acc.self;
+    const host = this.#host;
+    if (!self || !host || acc.abort.signal.aborted) return;
+    const now = this.options.clock.now();
+    const envelope = normalizeSlackMessage(event, {
+      accountId: acc.id,
+      self,
+      receivedAt: now,
+      teamId: teamId ?? self.teamId,
+    });
+    if (!envelope) return;
+    acc.status.lastInboundAt = now;
+    if (envelope.peer.kind === 'dm' && event.channel) remember(acc.dms, envelope.sender.id, event.channel);
+    if (event.ts && event.channel) remember(acc.messages, event.ts, event.channel);
+    // Bolt has acked the envelope already; the turn runs without holding the listener.
+    void host.inbound(envelope);
+  }
+
+  #fail(acc: Account, error: string): void {
+    acc.status.connected = false;
+    acc.status.lastError = error;
+    acc.status.lastErrorAt = this.options.clock.now();
+    this.#host?.logger.warn({ channel: this.channel, accountId: acc.id, error }, 'slack account error');
+  }
+
+  async #stopAccount(id: string): Promise<void> {
+    const acc = this.#accounts.get(id);
+    if (!acc) return;
+    this.#accounts.delete(id);
+    acc.abort.abort();
+    await acc.conn?.stop().catch(() => {});
+    acc.status.running = false;
+    acc.status.connected = false;
+  }
+}
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };

@@ -187,14 +187,14 @@ export const DiscordAccountSchema = Type.Object(
     }),
     apiUrl: Type.Optional(
       Type.String({
-        minLength: 1,
+        pattern: '^https?://',
         description:
           'REST API base URL without the version (default https://discord.com/api); tests point it at a fake.',
       }),
     ),
     gatewayUrl: Type.Optional(
       Type.String({
-        minLength: 1,
+        pattern: '^wss?://',
         description: 'Gateway WebSocket URL (default: the one GET /gateway/bot answers).',
       }),
     ),
@@ -276,7 +276,7 @@ export const SlackAccountSchema = Type.Object(
     ),
     apiUrl: Type.Optional(
       Type.String({
-        minLength: 1,
+        pattern: '^https?://',
         description: 'Web API base URL (default https://slack.com/api/); tests point it at a fake.',
       }),
     ),

@@ -56,6 +56,14 @@ function fingerprint(cfg: DiscordAccount): string {
   return JSON.stringify([cfg.botToken, cfg.apiUrl ?? '', cfg.gatewayUrl ?? '']);
 }
 
+/** Resolves when `signal` aborts. */
+function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
 /** `user:<id>` or `channel:<id>` force how a send target is read; a bare id may be either. */
 function parseTarget(to: string): { kind: 'user' | 'channel' | 'any'; id: string } {
   if (to.startsWith('user:')) return { kind: 'user', id: to.slice(5) };
@@ -291,7 +299,8 @@ export class DiscordAdapter implements ChannelAdapter {
     this.#observe(acc, sdk, gateway);
     for (let delay = 1000; !signal.aborted; delay = Math.min(delay * 2, MAX_INIT_BACKOFF_MS)) {
       try {
-        await gateway.connect();
+        // connect() resolves at READY and may never settle while the gateway is unreachable: stop waiting on stop.
+        await Promise.race([gateway.connect(), untilAborted(signal)]);
         break;
       } catch (err) {
         if (signal.aborted) return;

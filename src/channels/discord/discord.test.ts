@@ -276,3 +276,23 @@ describe('discord channel end to end (real @discordjs adapter, fake REST + gatew
     expect(JSON.stringify({ logs, status: m.status() })).not.toContain('wrong-token-value-xyz');
   });
 });
+
+describe('discord and slack account config', () => {
+  it('refuses URLs of the wrong scheme, so a bad gatewayUrl can never reach the WebSocket client', () => {
+    const bad = validateConfig({
+      channels: {
+        discord: { accounts: { a: { botToken: 't', gatewayUrl: 'http://127.0.0.1:1/', apiUrl: 'ws://x' } } },
+        slack: { accounts: { b: { botToken: 't', apiUrl: 'slack.com/api' } } },
+      },
+    });
+    expect(bad.ok).toBe(false);
+    const paths = bad.ok ? [] : bad.issues.map((i) => i.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'channels.discord.accounts.a.gatewayUrl',
+        'channels.discord.accounts.a.apiUrl',
+        'channels.slack.accounts.b.apiUrl',
+      ]),
+    );
+  });
+});

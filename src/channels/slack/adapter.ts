@@ -286,6 +286,7 @@ export class SlackAdapter implements ChannelAdapter {
       onMessage: (event, teamId) => this.#message(acc, event, teamId),
       onError: (err) =>
         this.#host?.logger.error({ ...where, error: describeError(err) }, 'slack event failed'),
+      onReconnectFailed: (err) => this.#fail(acc, `socket mode reconnect failed: ${describeError(err)}`),
     });
     acc.conn = conn;
     conn.socket?.on('connected', () => this.#connected(acc));

@@ -29,6 +29,8 @@ export interface OpenOptions {
   logger: Logger;
   onMessage(event: SlackMessageEvent, teamId: string | undefined): void;
   onError(error: unknown): void;
+  /** A socket-mode reconnect gave up (e.g. the app token was revoked); the account stays disconnected. */
+  onReconnectFailed(error: unknown): void;
 }
 
 /**
@@ -87,11 +89,23 @@ export function openSlackApp(o: OpenOptions): SlackConnection {
   });
   app.error(async (err) => o.onError(err));
   let server: Server | undefined;
+  // The socket-mode client reconnects by calling its own `start` and drops the promise: a reconnect that
+  // fails for good (a revoked app token) would be an unhandled rejection, which ends the process. The
+  // instance's `start` catches it; the first start (ours) still sees every failure.
+  const firstStart = socket?.client.start.bind(socket.client);
+  if (socket) {
+    const client = socket.client;
+    client.start = () =>
+      (firstStart as typeof client.start)().catch((err: unknown) => {
+        o.onReconnectFailed(err);
+        return { ok: false } as Awaited<ReturnType<typeof client.start>>;
+      });
+  }
   const conn: SlackConnection = {
     app,
     async start() {
-      if (socket) {
-        await socket.start();
+      if (firstStart) {
+        await firstStart();
         return;
       }
       server = (await (http as HTTPReceiver).start({

@@ -191,6 +191,19 @@ describe('slack channel end to end (real Bolt adapter in socket mode, fake Web A
     expect(fake.inChannel(ALICE.id)[0]?.text).toBe('echo: after reconnect');
   }, 30_000);
 
+  it('survives a reconnect that fails for good (revoked app token) and says so in status', async () => {
+    await startManager();
+    fake.script('apps.connections.open', { error: 'invalid_auth' });
+    fake.disconnectAll();
+    const status = () => manager?.status().channelAccounts.slack?.[0];
+    await fake.waitFor(() => status()?.lastError?.includes('reconnect failed') === true, 'reported', 20_000);
+    expect(status()).toMatchObject({
+      connected: false,
+      lastError: 'socket mode reconnect failed: invalid_auth',
+    });
+    expect(fake.connections).toBe(0);
+  }, 30_000);
+
   it('reports a rejected bot token in status without logging any token', async () => {
     fakes.push(await FakeSlack.start({ botToken: 'xoxb-the-real-one' }));
     const other = fakes[1] as FakeSlack;

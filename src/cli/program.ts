@@ -13,6 +13,7 @@ import { registerCronCommands } from './register-cron.js';
 import { registerMemoryCommands } from './register-memory.js';
 import { registerSkillsCommands } from './register-skills.js';
 import { registerToolsCommands } from './register-tools.js';
+import { registerWhatsAppCommands } from './register-whatsapp.js';
 
 /**
  * The command tree. Each action loads its command module with `import()` so a one-shot command
@@ -25,6 +26,8 @@ import { registerToolsCommands } from './register-tools.js';
  */
 const COMMAND_GROUPS: readonly RegisterCommands[] = [
   registerChannelCommands,
+  // After registerChannelCommands: adds `channels login` to the `channels` command made there.
+  registerWhatsAppCommands,
   registerCronCommands,
   registerToolsCommands,
   registerSkillsCommands,

@@ -18,7 +18,7 @@ import { type AuthHandle, clearAuthDir, linkedAccount, openAuthState, whatsappAu
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import { DISCONNECT, describeDisconnect, statusOf, toSendError } from './errors.js';
 import { markdownToWhatsApp } from './format.js';
-import { idOfJid, jidOfId, normalizeGroupId, normalizeSenderId } from './jid.js';
+import { idOfJid, jidOfId, whatsappPolicy } from './jid.js';
 import { normalizeMessage } from './normalize.js';
 import { baileysSocketFactory, type WhatsAppSocket, type WhatsAppSocketFactory } from './socket.js';
 
@@ -111,21 +111,7 @@ export class WhatsAppAdapter implements ChannelAdapter {
 
   policy(accountId: string): ChannelPolicy | undefined {
     const a = this.#configured()[accountId];
-    if (!a?.enabled) return undefined;
-    const groups: Record<string, ChannelPolicy['groups'][string]> = {};
-    for (const [id, g] of Object.entries(a.groups)) {
-      groups[normalizeGroupId(id)] = g.allowFrom
-        ? { ...g, allowFrom: g.allowFrom.map(normalizeSenderId) }
-        : g;
-    }
-    return {
-      dmPolicy: a.dmPolicy,
-      allowFrom: a.allowFrom.map(normalizeSenderId),
-      groups,
-      mentionPatterns: a.mentionPatterns,
-      historyLimit: a.historyLimit,
-      ackReaction: a.ackReaction,
-    };
+    return a?.enabled ? whatsappPolicy(a) : undefined;
   }
 
   selfIds(accountId: string): readonly string[] {

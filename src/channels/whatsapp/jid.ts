@@ -1,3 +1,6 @@
+import type { WhatsAppAccount } from '../../config/index.js';
+import type { ChannelPolicy } from '../contract.js';
+
 /**
  * WhatsApp addresses (JIDs) and the ids Carapace uses for them. A person with a known phone number is
  * their digits (`15551234567`, from `15551234567:3@s.whatsapp.net`), a person known only by a linked id
@@ -77,4 +80,20 @@ export function normalizeSenderId(entry: string): string {
 export function normalizeGroupId(entry: string): string {
   const trimmed = entry.trim();
   return trimmed.includes('@') ? idOfJid(trimmed) : trimmed;
+}
+
+/** An account's DM and group policy with every phone number and group JID in the ids messages carry. */
+export function whatsappPolicy(a: WhatsAppAccount): ChannelPolicy {
+  const groups: Record<string, ChannelPolicy['groups'][string]> = {};
+  for (const [id, g] of Object.entries(a.groups)) {
+    groups[normalizeGroupId(id)] = g.allowFrom ? { ...g, allowFrom: g.allowFrom.map(normalizeSenderId) } : g;
+  }
+  return {
+    dmPolicy: a.dmPolicy,
+    allowFrom: a.allowFrom.map(normalizeSenderId),
+    groups,
+    mentionPatterns: a.mentionPatterns,
+    historyLimit: a.historyLimit,
+    ackReaction: a.ackReaction,
+  };
 }

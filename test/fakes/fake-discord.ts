@@ -291,8 +291,6 @@ export class FakeDiscord {
           if (d.token !== this.token) return ws.close(4004, 'Authentication failed');
           this.#intents = Number(d.intents);
           session = { id: randomUUID().replace(/-/g, ''), seq: 0, sent: [], socket: ws };
-          for (const s of this.#sessions.values()) s.socket?.terminate();
-          this.#sessions.clear();
           this.#sessions.set(session.id, session);
           this.#send(session, 'READY', {
             v: 10,

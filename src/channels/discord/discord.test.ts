@@ -259,6 +259,23 @@ describe('discord channel end to end (real @discordjs adapter, fake REST + gatew
     expect(fake.inChannel(BOB.id)[0]?.content).toBe('echo: after resume');
   });
 
+  it('starts an added account, stops a removed one, and logs out', async () => {
+    const m = await startManager();
+    config.channels.discord.accounts.second = { ...makeConfig().channels.discord.accounts.default } as never;
+    await m.reload();
+    await fake.waitFor(
+      () => (m.status().channelAccounts.discord ?? []).every((a) => a.connected),
+      'both connected',
+    );
+    expect(fake.identifies).toHaveLength(2);
+    delete config.channels.discord.accounts.second;
+    await m.reload();
+    expect(m.status().channelAccounts.discord?.map((a) => a.accountId)).toEqual(['default']);
+    expect(await m.logout('discord')).toMatchObject({ accountId: 'default', loggedOut: true });
+    expect(m.status().channelAccounts.discord?.[0]).toMatchObject({ running: false, loggedOut: true });
+    await fake.waitFor(() => fake.liveSessions === 0, 'no gateway session left');
+  });
+
   it('reports a rejected token in status without ever logging it', async () => {
     config = makeConfig({ botToken: 'wrong-token-value-xyz' });
     const m = new ChannelManager({

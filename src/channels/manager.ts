@@ -39,8 +39,8 @@ export interface ChannelManagerOptions {
   env?: ConfigEnv;
   sleep?: SleepFn;
   /**
-   * More adapters (beside Telegram and WhatsApp, which are always present and read `channels.telegram`
-   * and `channels.whatsapp`; an adapter given here with the same channel name replaces them).
+   * More adapters (beside Telegram, WhatsApp, Discord and Slack, which are always present and each read
+   * their `channels.<name>` section; an adapter given here with the same channel name replaces them).
    */
   adapters?: ChannelAdapter[];
   retry?: Partial<RetryPolicy>;

@@ -29,8 +29,16 @@ describe('profiles', () => {
       'web_fetch',
       'web_search',
       'session_status',
+      'memory_search',
+      'memory_get',
     ]);
-    expect(allowed({ tools: { profile: 'messaging' } })).toEqual(['web_search', 'message', 'session_status']);
+    expect(allowed({ tools: { profile: 'messaging' } })).toEqual([
+      'web_search',
+      'message',
+      'session_status',
+      'memory_search',
+      'memory_get',
+    ]);
     expect(allowed({ tools: { profile: 'full' } })).toEqual([...KNOWN_TOOLS]);
   });
 
@@ -149,7 +157,7 @@ describe('explainToolPolicy', () => {
       message: [true, 'allow', 'agent', 'agents.list[0].tools.allow[0]', 'group:messaging'],
       sessions_send: [true, 'allow', 'agent-defaults', 'agents.defaults.tools.allow[0]', 'sessions_*'],
       cron: [true, 'allow', 'global', 'tools.allow[0]', 'cron'],
-      memory_get: [false, 'none', 'agent', 'agents.list[0].tools.profile', undefined],
+      memory_get: [true, 'profile', 'agent', 'agents.list[0].tools.profile', 'group:memory'],
       x_tool: [false, 'none', 'agent', 'agents.list[0].tools.profile', undefined],
     });
     expect(e.unknownEntries).toEqual([]);

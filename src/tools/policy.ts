@@ -18,8 +18,8 @@ export const TOOL_GROUPS: Readonly<Record<string, readonly string[]>> = {
 /** What each profile starts from, before allow/deny. */
 export const TOOL_PROFILES: Readonly<Record<ToolProfile, readonly string[]>> = {
   minimal: ['session_status'],
-  coding: ['group:fs', 'group:runtime', 'group:web', 'session_status'],
-  messaging: ['group:messaging', 'session_status', 'web_search'],
+  coding: ['group:fs', 'group:runtime', 'group:web', 'group:memory', 'session_status'],
+  messaging: ['group:messaging', 'group:memory', 'session_status', 'web_search'],
   full: ['*'],
 };
 

@@ -74,6 +74,21 @@ describe('linkWhatsApp', () => {
     expect(await readdir(join(credentialsDir, 'whatsapp'))).toEqual([]);
   });
 
+  it('gives up after a few unexpected closes and reports why', async () => {
+    const fake = fakeSocketFactory();
+    const linking = linkWhatsApp({
+      authDir,
+      accountId: 'default',
+      socketFactory: fake.factory,
+      onQr: () => {},
+      maxRetries: 2,
+      retryDelayMs: 0,
+    });
+    for (let n = 0; n < 3; n++) (await fake.socket(n)).close(503);
+    await expect(linking).rejects.toMatchObject({ code: 'WHATSAPP_LINK_FAILED', message: /503/ });
+    expect(fake.sockets).toHaveLength(3);
+  });
+
   it('a forced relink keeps the old device until the new one works', async () => {
     await linkDevice(credentialsDir, 'default', { id: '15551111111:2@s.whatsapp.net', name: 'Old' });
     const fake = fakeSocketFactory();

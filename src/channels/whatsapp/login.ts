@@ -1,6 +1,6 @@
 import { readdir, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { CarapaceError, errorMessage, shortId } from '../../shared/index.js';
+import { CarapaceError, errorMessage, shortId, sleep } from '../../shared/index.js';
 import type { ChannelLogger } from '../contract.js';
 import { silentLogger } from '../ports.js';
 import { type AuthHandle, clearAuthDir, ensurePrivateDir, linkedAccount, openAuthState } from './auth.js';
@@ -20,8 +20,9 @@ export interface LinkOptions {
   signal?: AbortSignal;
   /** Link a new device even when the folder already holds one (it is replaced once the new link works). */
   force?: boolean;
-  /** Unexpected closes tolerated while linking (default 3). */
+  /** Unexpected closes tolerated while linking (default 3), `retryDelayMs` apart (default 2 s). */
   maxRetries?: number;
+  retryDelayMs?: number;
 }
 
 /** The linked phone. */
@@ -136,6 +137,7 @@ export async function linkWhatsApp(options: LinkOptions): Promise<LinkResult> {
           retryable: true,
         });
       }
+      await sleep(options.retryDelayMs ?? 2000, options.signal).catch(() => {});
     }
     const me = user ?? auth.state.creds.me;
     if (!me?.id) throw new CarapaceError('WHATSAPP_LINK_FAILED', 'the connection opened without an account');

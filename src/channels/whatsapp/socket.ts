@@ -88,8 +88,9 @@ function pick(obj: Record<string, unknown>): Record<string, unknown> {
 
 /**
  * The production socket factory: Baileys' `makeWASocket` (loaded on first use, so a gateway without
- * WhatsApp accounts never loads it), with a cached key store, no history sync and without marking the
- * account online (the phone keeps its notifications).
+ * WhatsApp accounts never loads it), with a cached key store, no full history sync (Baileys' default
+ * recent sync stays on: it carries the phone-number ↔ LID mappings) and without marking the account
+ * online (the phone keeps its notifications). History arrives as `append` upserts, which are ignored.
  */
 export const baileysSocketFactory: WhatsAppSocketFactory = async ({ auth, logger, accountId }) => {
   const baileys = await import('baileys');
@@ -100,7 +101,6 @@ export const baileysSocketFactory: WhatsAppSocketFactory = async ({ auth, logger
     browser: baileys.Browsers.appropriate('Carapace'),
     markOnlineOnConnect: false,
     syncFullHistory: false,
-    shouldSyncHistoryMessage: () => false,
     generateHighQualityLinkPreview: false,
   });
   const port: WhatsAppSocket = sock;

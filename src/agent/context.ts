@@ -69,6 +69,14 @@ async function loadFiles(input: ContextInput): Promise<{ files: ContextFileRepor
   let budget = input.totalMaxChars ?? DEFAULT_TOTAL_MAX_CHARS;
   const files: ContextFileReport[] = [];
   const text: string[] = [];
+  // Read every file at once; the budget below still goes to them in their fixed order.
+  const reads = new Map(
+    CONTEXT_FILES.filter((name) => !skipReason(name, input.session)).map((name) => {
+      const read = input.readFile(join(input.workspaceDir, name));
+      read.catch(() => undefined); // handled when its turn comes
+      return [name, read] as const;
+    }),
+  );
   for (const name of CONTEXT_FILES) {
     const path = join(input.workspaceDir, name);
     const base = { name, path, chars: 0, includedChars: 0 };
@@ -79,7 +87,7 @@ async function loadFiles(input: ContextInput): Promise<{ files: ContextFileRepor
     }
     let content: string;
     try {
-      content = (await input.readFile(path)).replace(/\r\n?/g, '\n').trimEnd();
+      content = (await (reads.get(name) ?? input.readFile(path))).replace(/\r\n?/g, '\n').trimEnd();
     } catch (err) {
       const code = errnoCode(err);
       files.push({

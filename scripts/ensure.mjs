@@ -2,7 +2,7 @@
 // Makes `npm start` and `npm test` work on a fresh clone: installs dependencies from the lockfile
 // when node_modules is missing or older than the lockfile, and builds dist/ when a source file is newer.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -22,7 +22,12 @@ const newest = (dir) => {
 };
 
 const lockMarker = join(root, 'node_modules', '.package-lock.json');
-if (!existsSync(lockMarker) || mtime(lockMarker) < mtime(join(root, 'package-lock.json'))) {
+const linked =
+  existsSync(join(root, 'node_modules')) && lstatSync(join(root, 'node_modules')).isSymbolicLink();
+if (linked) {
+  // A checkout borrowing another one's node_modules (a worktree, a scratch clone): `npm ci` here would
+  // empty the other checkout's folder under everyone using it. Leave installing to that checkout.
+} else if (!existsSync(lockMarker) || mtime(lockMarker) < mtime(join(root, 'package-lock.json'))) {
   console.error('carapace: installing dependencies (npm ci) …');
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }

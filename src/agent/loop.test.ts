@@ -5,7 +5,7 @@ import { validateConfig } from '../config/index.js';
 import { createModelRuntime } from '../models/index.js';
 import type { AgentEvent, AgentRun } from './events.js';
 import { type AgentRunInput, runAgent } from './loop.js';
-import { type AgentMessage, userMessage } from './messages.js';
+import { type AgentMessage, messageText, userMessage } from './messages.js';
 import { type AgentTool, defineTool } from './tool.js';
 
 let server: FakeModelServer;
@@ -315,6 +315,28 @@ describe('agent loop', () => {
     );
     expect(result.newMessages.map((m) => m.role)).toEqual(['assistant', 'toolResult', 'user', 'assistant']);
     expect(sent(1).at(-1)).toEqual({ role: 'user', content: 'also say hi to Bob' });
+  });
+
+  it('lets observe see every message the model is given, in order (input, replies, tool results, steered)', async () => {
+    let pending: AgentMessage[] = [userMessage('steered', 5)];
+    const seen: string[] = [];
+    server.enqueue(
+      { type: 'reply', toolCalls: [{ id: 'a', name: 'echo', args: { text: 'x' } }] },
+      { type: 'reply', text: 'done' },
+    );
+    await drain(
+      start({
+        text: 'first',
+        tools: [echoTool()],
+        observe: (m) => seen.push(`${m.role}:${messageText(m)}`),
+        takeSteered: () => {
+          const out = pending;
+          pending = [];
+          return out.filter((m) => m.role === 'user');
+        },
+      }),
+    );
+    expect(seen).toEqual(['user:first', 'assistant:', 'toolResult:x', 'user:steered', 'assistant:done']);
   });
 
   it('ends with an error lifecycle event when the model fails, without throwing', async () => {

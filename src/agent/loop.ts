@@ -49,6 +49,11 @@ export interface AgentRunInput {
   takeSteered?: () => readonly AgentUserMessage[];
   beforeToolCall?: BeforeToolCall;
   afterToolCall?: AfterToolCall;
+  /**
+   * Sees every message the model is given, in order: the input messages, then each assistant message,
+   * tool result and steered message as it joins the context (taint tracking: what has this run read?).
+   */
+  observe?: (message: AgentMessage) => void;
   now?: () => number;
 }
 
@@ -187,9 +192,11 @@ async function loop(
     secrets: input.secrets ?? [],
     now,
   });
+  for (const m of input.messages) input.observe?.(m);
   const add = (m: AgentMessage) => {
     state.context.push(m);
     state.newMessages.push(m);
+    input.observe?.(m);
   };
   const stopped = (): StopReason => (timedOut() ? 'timeout' : 'aborted');
   for (;;) {

@@ -26,6 +26,8 @@ export * from './schema-cron.js';
 export * from './schema-memory.js';
 export * from './schema-skills.js';
 export * from './schema-tools.js';
+export type { ConfigSecretRef } from './secrets.js';
+export { collectConfigSecrets, findConfigSecrets } from './secrets.js';
 export type { ValidateResult } from './validate.js';
 export { DEFAULT_AGENT_ID, validateConfig } from './validate.js';
 export type { ConfigWatcherOptions } from './watcher.js';

@@ -10,11 +10,13 @@ import { looksSecretKey } from './secret-keys.js';
 /** What a secret is replaced with by redactConfig. */
 export const REDACTED = '__REDACTED__';
 
-function isSecretRefObject(value: Record<string, unknown>): boolean {
+/** `{ source: 'env', id }` or `{ source: 'file', path }`: where a secret lives, not the secret. */
+export function isSecretRefObject(value: Record<string, unknown>): boolean {
   return (value.source === 'env' || value.source === 'file') && Object.keys(value).length === 2;
 }
 
-function childSchema(node: SchemaNode | undefined, key: string | number): SchemaNode | undefined {
+/** The schema node of `key` (an index for arrays) under `node`, through unions and records. */
+export function childSchema(node: SchemaNode | undefined, key: string | number): SchemaNode | undefined {
   if (!node) return undefined;
   if (typeof key === 'number') return node.items;
   if (node.properties && Object.hasOwn(node.properties, key)) return node.properties[key];
@@ -25,7 +27,8 @@ function childSchema(node: SchemaNode | undefined, key: string | number): Schema
   return typeof node.additionalProperties === 'object' ? node.additionalProperties : undefined;
 }
 
-function marksSecret(node: SchemaNode | undefined): boolean {
+/** True when the schema marks this node (or its string branch) `x-secret`. */
+export function marksSecret(node: SchemaNode | undefined): boolean {
   if (!node) return false;
   if (node['x-secret'] === true) return true;
   return (node.anyOf ?? []).some((b) => b.type === 'string' && b['x-secret'] === true);

@@ -61,8 +61,21 @@ export type { SessionStatusPort } from './session-status-tool.js';
 export { createSessionStatusTool } from './session-status-tool.js';
 export type { CheckedUrl, CheckUrlOptions, ResolvedAddress, Resolver } from './ssrf.js';
 export { checkUrl, classifyHostname, systemResolver } from './ssrf.js';
+export type { ConsequenceContext, WrittenFile } from './taint.js';
+export {
+  AuthoredFiles,
+  consequentialAction,
+  hasUntrustedMarker,
+  INSTRUCTION_FILES,
+  realTarget,
+  TurnTaint,
+  untrustedSource,
+  writeTargets,
+} from './taint.js';
+export type { TaintGuardDeps } from './taint-guard.js';
+export { guardTools, TaintRegistry } from './taint-guard.js';
 export type { WrapUntrustedOptions } from './untrusted.js';
-export { SPECIAL_TOKENS, stripSpecialTokens, wrapUntrusted } from './untrusted.js';
+export { SPECIAL_TOKENS, stripSpecialTokens, UNTRUSTED_OPEN, wrapUntrusted } from './untrusted.js';
 export type { FetchLike, SearchProvider, SearchRequest, SearchResult } from './web-search.js';
 export { createBraveSearch, createSearxngSearch, DEFAULT_BRAVE_BASE_URL } from './web-search.js';
 export { WEB_SEARCH_SETUP_MESSAGE } from './web-search-tool.js';

@@ -87,7 +87,9 @@ export interface WrapUntrustedOptions {
   source: string;
 }
 
-const OPEN = '<<<EXTERNAL_UNTRUSTED_CONTENT>>>';
+/** The line that opens every block `wrapUntrusted` makes (taint tracking looks for it). */
+export const UNTRUSTED_OPEN = '<<<EXTERNAL_UNTRUSTED_CONTENT>>>';
+const OPEN = UNTRUSTED_OPEN;
 const CLOSE = '<<<END_EXTERNAL_UNTRUSTED_CONTENT>>>';
 
 /**

@@ -27,6 +27,26 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/(shared|protocol|config)/' },
     },
     {
+      name: 'metrics-imports-only-shared',
+      comment: 'src/metrics sits just above shared: any layer may use it, it uses nothing but shared.',
+      severity: 'error',
+      from: { path: '^src/metrics/' },
+      to: { path: '^src/', pathNot: '^src/(shared|metrics)/' },
+    },
+    {
+      name: 'import-sits-below-cli',
+      comment: 'src/import (OpenClaw migration) uses config and the subsystems; only the CLI uses it.',
+      severity: 'error',
+      from: { path: '^src/import/' },
+      to: { path: '^src/(gateway|cli|channels)/' },
+    },
+    {
+      name: 'only-cli-imports-import',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(cli|import)/' },
+      to: { path: '^src/import/' },
+    },
+    {
       name: 'subsystems-do-not-import-upward',
       severity: 'error',
       from: { path: `^src/(${SUBSYSTEMS})/` },

@@ -19,6 +19,10 @@ export interface AccountStats {
   pairingReplies: number;
   submitted: number;
   sent: number;
+  /** Sends that failed and were tried again. */
+  retries?: number;
+  /** Chunks that finally failed or whose outcome is unknown. */
+  sendFailures?: number;
   lastInboundAt?: number;
   lastOutboundAt?: number;
 }
@@ -79,6 +83,8 @@ export async function openAccount(
     pairingReplies: 0,
     submitted: 0,
     sent: 0,
+    retries: 0,
+    sendFailures: 0,
   };
   const delivery = new Delivery({
     adapter,
@@ -92,6 +98,12 @@ export async function openAccount(
     onSent: () => {
       stats.sent++;
       stats.lastOutboundAt = deps.clock.now();
+    },
+    onRetry: () => {
+      stats.retries = (stats.retries ?? 0) + 1;
+    },
+    onFailed: () => {
+      stats.sendFailures = (stats.sendFailures ?? 0) + 1;
     },
   });
   return { channel: adapter.channel, accountId, pairing, dedupe, queue, delivery, stats };

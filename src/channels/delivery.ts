@@ -32,6 +32,10 @@ export interface DeliveryDeps {
   retry?: RetryPolicy;
   /** Called after each chunk is delivered (for status). */
   onSent?: (chunk: QueuedChunk) => void;
+  /** Called when a send failed and will be retried (for status and metrics). */
+  onRetry?: (chunk: QueuedChunk) => void;
+  /** Called when a chunk ends `failed` or `unknown` (for status and metrics). */
+  onFailed?: (chunk: QueuedChunk, state: 'failed' | 'unknown') => void;
 }
 
 /**
@@ -84,6 +88,7 @@ export class Delivery {
       if (chunk.state !== 'queued' && chunk.state !== 'sending') continue;
       if (refused !== undefined) {
         await this.deps.queue.markFailed(chunk.id, `not sent: an earlier chunk failed (${refused})`);
+        this.deps.onFailed?.(chunk, 'failed');
         continue;
       }
       const state = await this.#sendOne(chunk);
@@ -124,6 +129,7 @@ export class Delivery {
         const message = errorMessage(err);
         if (outcome === 'unknown') {
           await queue.markUnknown(chunk.id, message);
+          this.deps.onFailed?.(chunk, 'unknown');
           logger.warn(
             { ...where, error: message },
             'channel delivery outcome unknown (response lost); not resent',
@@ -133,10 +139,12 @@ export class Delivery {
         const wait = this.#waitBefore(attempt, err);
         if (outcome === 'fatal' || wait === undefined) {
           await queue.markFailed(chunk.id, message);
+          this.deps.onFailed?.(chunk, 'failed');
           logger.error({ ...where, error: message, attempts: attempt }, 'channel delivery failed');
           return 'failed';
         }
         await queue.markRetry(chunk.id);
+        this.deps.onRetry?.(chunk);
         logger.warn({ ...where, error: message, attempt, retryInMs: wait }, 'channel send failed; retrying');
         await this.deps.sleep(wait, this.deps.signal);
       }

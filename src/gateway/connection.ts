@@ -35,6 +35,8 @@ export class Connection {
     readonly origin: string | undefined,
     private readonly maxBufferedBytes: () => number,
     private readonly onSlowConsumer: (conn: Connection) => void,
+    /** Called for every frame written (metrics). */
+    private readonly onFrameSent?: () => void,
   ) {}
 
   get caller(): CallerInfo {
@@ -95,6 +97,7 @@ export class Connection {
     if (text.length <= CORK_MAX_FRAME) this.#cork();
     else this.#uncork();
     this.ws.send(text);
+    this.onFrameSent?.();
   }
 
   /**

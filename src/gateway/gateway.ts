@@ -10,6 +10,7 @@ import {
   resolvePaths,
   type StatePaths,
 } from '../config/index.js';
+import { GatewayMetrics } from '../metrics/index.js';
 import {
   CloseCode,
   hasScope,
@@ -27,6 +28,7 @@ import { IdempotencyStore } from './idempotency.js';
 import { GatewayLock } from './lock.js';
 import { createGatewayLogger, type Logger, SecretScrubber } from './logger.js';
 import { registerAllMethods } from './methods/index.js';
+import { createMetricsRoute } from './metrics-route.js';
 import { createOpenAiHandler } from './openai-http.js';
 import { findPortHolder } from './port-holder.js';
 import { FailureLimiter } from './rate-limit.js';
@@ -58,6 +60,8 @@ type Readiness = 'starting' | 'ready' | 'draining' | 'stopped';
 export class Gateway {
   readonly registry = new MethodRegistry();
   readonly stateVersion: StateVersion = { presence: 0, health: 0 };
+  /** What `GET /metrics` shows. */
+  readonly metrics = new GatewayMetrics();
   readonly startedAt: number;
   #loaded: LoadedConfig;
   #readiness: Readiness = 'starting';
@@ -189,6 +193,7 @@ export class Gateway {
       idempotency: this.idempotency,
       broadcast: (event, payload) => this.broadcast(event, payload),
       secret: () => this.secret,
+      metrics: this.metrics,
     });
     this.#services = services;
     this.sessions = services.sessions;
@@ -203,6 +208,7 @@ export class Gateway {
         onEvent: (listener) => this.onEvent(listener),
         clock: this.clock,
       }),
+      createMetricsRoute({ metrics: this.metrics, secret: () => this.secret, limiter: this.#limiter }),
       ...services.httpRoutes,
       // WebChat / Control UI (web/dist) at `/`, after the API routes.
       createStaticHandler(findWebRoot(import.meta.url) ?? `${paths.stateDir}/web`),
@@ -236,7 +242,11 @@ export class Gateway {
         allowedOrigins: this.config.gateway.controlUi.allowedOrigins,
       }),
       {
-        onFrame: (conn, data) => this.#onFrame(conn, data),
+        onFrame: (conn, data) => {
+          this.metrics.frame('in');
+          this.#onFrame(conn, data);
+        },
+        onFrameSent: () => this.metrics.frame('out'),
         onOpen: (conn) =>
           conn.event('connect.challenge', { nonce: newToken(16), ts: Date.now() }, undefined, true),
         onClose: (conn) => this.#onClose(conn),
@@ -248,6 +258,12 @@ export class Gateway {
         extra: (req, res) => this.#httpRoutes.some((route) => route(req, res)),
       },
     );
+    this.metrics.setSources({
+      lanes: () => this.runs.lanes.stats(),
+      connections: () => this.transport.connections.size,
+      eventLoop: () => this.#eventLoopSample,
+      channels: () => services.channels.status(),
+    });
     await this.#listen(config.gateway.port);
     await this.#lock.update({ port: this.port, host: this.#host });
     this.#eventLoop.start();

@@ -20,6 +20,8 @@ export interface TransportHandlers {
   onOpen(conn: Connection): void;
   onClose(conn: Connection): void;
   onRefused(reason: string, remote: string, origin: string | undefined): void;
+  /** A frame was written to a connection (metrics). */
+  onFrameSent?(): void;
 }
 
 function refuseUpgrade(socket: Duplex, status: number, text: string): void {
@@ -130,6 +132,7 @@ export class GatewayTransport {
       origin,
       () => this.limits().maxBufferedBytes,
       (c) => c.close(CloseCode.policyViolation, 'slow consumer: send buffer exceeded maxBufferedBytes'),
+      this.handlers.onFrameSent,
     );
     this.connections.set(conn.id, conn);
     this.#alive.set(ws, true);

@@ -4,6 +4,7 @@ import type { AgentTool } from '../agent/index.js';
 import { ChannelManager } from '../channels/index.js';
 import type { Config, StatePaths } from '../config/index.js';
 import { type AgentMemory, createMemoryTools, MemoryManager } from '../memory/index.js';
+import type { RunMetrics } from '../metrics/index.js';
 import { agentIds, defaultAgentId } from '../routing/index.js';
 import {
   createCronTool,
@@ -49,6 +50,8 @@ export interface ServiceHost {
   broadcast(event: string, payload: unknown): void;
   /** The gateway's own secret (for scrubbing tool output). */
   secret(): string | undefined;
+  /** Run and model-call metrics (`GET /metrics`). */
+  metrics?: RunMetrics;
 }
 
 export interface Services {
@@ -179,6 +182,7 @@ export async function createServices(host: ServiceHost): Promise<Services> {
     logger: host.logger,
     tools,
     skills: skillsFor,
+    ...(host.metrics ? { metrics: host.metrics } : {}),
     onRecoveredFinal: (req, outcome) => {
       void host.idempotency.finish('agent', req.runId, { ok: true, payload: agentFinal(req.runId, outcome) });
     },

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { AgentTool, ContextInput } from '../../agent/index.js';
 import type { Config, ThinkingLevel } from '../../config/index.js';
+import type { RunMetrics } from '../../metrics/index.js';
 import { AUTH_PROFILES_FILE, createModelRuntime, type ModelRuntime } from '../../models/index.js';
 import { Inbox, LaneManager, type LaneOutcome } from '../../sessions/index.js';
 import { type Clock, errorMessage, TextFileCache } from '../../shared/index.js';
@@ -32,6 +33,8 @@ export interface RunServiceDeps {
   skills?: (agentId: string) => Promise<Pick<ContextInput, 'skills' | 'skillsOmitted'>>;
   /** A recovered `agent` run finished: record its final answer for retries of the same key. */
   onRecoveredFinal(req: TurnRequest, outcome: LaneOutcome<TurnResult>): void;
+  /** Run and model-call metrics (`GET /metrics`). */
+  metrics?: RunMetrics;
 }
 
 export interface RunInfo {
@@ -74,8 +77,10 @@ export class RunService {
     const config = deps.config();
     this.lanes = new LaneManager<TurnRequest, TurnResult>({
       run: (job) => {
-        for (const m of job.messages)
+        for (const m of job.messages) {
           this.#update(m.runId, { status: 'running', startedAt: deps.clock.now() });
+          deps.metrics?.runStarted(m.method);
+        }
         return this.#turn(job);
       },
       queue: config.messages.queue,
@@ -162,6 +167,7 @@ export class RunService {
 
   #enqueue(req: TurnRequest, inboxId: string): Promise<LaneOutcome<TurnResult>> {
     this.#update(req.runId, { sessionKey: req.sessionKey, status: 'queued' });
+    this.deps.metrics?.runAccepted(req.method);
     const opts = {
       id: inboxId,
       ...(req.queueMode ? { mode: req.queueMode } : {}),
@@ -172,6 +178,8 @@ export class RunService {
       // Cut short by the gateway stopping: not answered, so the next start replays it.
       const cutShort = this.#stopping && outcome.status === 'ok' && outcome.result.status === 'aborted';
       if ((outcome.status === 'dropped' && outcome.reason === 'shutdown') || cutShort) return outcome;
+      const end = outcome.status === 'ok' ? outcome.result.status : outcome.status;
+      this.deps.metrics?.runFinished(req.method, end, (this.deps.clock.now() - req.acceptedAt) / 1000);
       await this.inbox
         .answer(inboxId, outcome.status)
         .catch((err) => this.deps.logger.error({ err: errorMessage(err) }, 'inbox answer failed'));
@@ -237,13 +245,14 @@ export class RunService {
     const cached = this.#models.get(agentId);
     if (cached && cached.config.models === config.models) return cached.runtime;
     const agent = this.deps.sessions.agent(agentId);
-    const runtime = createModelRuntime({
+    const created = createModelRuntime({
       models: config.models,
       ...(this.deps.env ? { env: this.deps.env } : {}),
       authProfilesPath: join(agent.agentDir, AUTH_PROFILES_FILE),
       readFile: this.#files.read,
       clock: this.deps.clock,
     });
+    const runtime = this.deps.metrics ? this.deps.metrics.meterModel(created) : created;
     this.#models.set(agentId, { config, runtime });
     return runtime;
   }

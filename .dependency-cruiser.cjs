@@ -1,5 +1,5 @@
 // Import rules of ARCHITECTURE.md, enforced by `npm run check:imports`.
-// Layers (lower may not import higher): shared < protocol, config < subsystems < gateway < cli.
+// Layers (lower may not import higher): shared < protocol, config < subsystems < gateway < ops < cli.
 const SUBSYSTEMS = 'routing|sessions|agent|models|tools|skills|memory|scheduler|channels';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -51,6 +51,13 @@ module.exports = {
       severity: 'error',
       from: { path: `^src/(${SUBSYSTEMS})/` },
       to: { path: '^src/(gateway|cli)/' },
+    },
+    {
+      name: 'only-cli-imports-ops',
+      comment: 'src/ops (doctor, audit, service, logs) sits above the subsystems and the gateway, below cli.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(ops|cli)/' },
+      to: { path: '^src/ops/' },
     },
     {
       name: 'gateway-does-not-import-cli',

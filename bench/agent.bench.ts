@@ -138,13 +138,13 @@ async function concurrent(turns: TurnClient, sessions: number, perSession: numbe
 
 /**
  * RSS once the idle gateway has settled. Under load V8 keeps a large heap committed (most of it garbage
- * already collected); its memory reducer hands that back after some seconds of idleness. Sample every
- * second until RSS has not gone down for 8 s (at most 45 s) and take the lowest value seen.
+ * already collected); its memory reducer hands that back after 10–20 s of idleness. Sample every second
+ * until RSS has not gone down for 25 s (at most 75 s) and take the lowest value seen.
  */
 async function settledRss(pid: number): Promise<number> {
   let low = await rssKb(pid);
   let since = 0;
-  for (let s = 0; s < 45 && since < 8; s++) {
+  for (let s = 0; s < 75 && since < 25; s++) {
     await new Promise((r) => setTimeout(r, 1000));
     const kb = await rssKb(pid);
     if (kb < low - 512) {

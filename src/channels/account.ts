@@ -4,7 +4,7 @@ import type { Clock } from '../shared/index.js';
 import type { ChannelAdapter, ChannelLogger } from './contract.js';
 import { DedupeStore } from './dedupe.js';
 import { Delivery, type RetryPolicy } from './delivery.js';
-import { OutboundQueue } from './outbound-queue.js';
+import { OutboundQueue, type QueuedChunk } from './outbound-queue.js';
 import { PairingStore } from './pairing.js';
 import type { SleepFn } from './ports.js';
 
@@ -61,6 +61,12 @@ export interface OpenAccountDeps {
   sleep: SleepFn;
   signal: AbortSignal;
   retry?: RetryPolicy;
+  /**
+   * Called once per chunk that was tried and finally not delivered (`failed`: refused or out of retries;
+   * `unknown`: response lost), with its recorded state (error, attempts). Chunks left unsent because an
+   * earlier chunk of the same message failed are not reported separately.
+   */
+  onDeliveryFailed?: (chunk: QueuedChunk, state: 'failed' | 'unknown') => void;
 }
 
 /** Open (or create) the files of one account. */
@@ -102,8 +108,10 @@ export async function openAccount(
     onRetry: () => {
       stats.retries = (stats.retries ?? 0) + 1;
     },
-    onFailed: () => {
+    onFailed: (chunk, state) => {
       stats.sendFailures = (stats.sendFailures ?? 0) + 1;
+      const recorded = queue.get(chunk.id) ?? chunk;
+      if (recorded.attempts > 0) deps.onDeliveryFailed?.(recorded, state);
     },
   });
   return { channel: adapter.channel, accountId, pairing, dedupe, queue, delivery, stats };

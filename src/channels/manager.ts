@@ -5,6 +5,7 @@ import {
   type SecretRef,
   type StatePaths,
 } from '../config/index.js';
+import type { ChannelDeliveryFailedEvent } from '../protocol/index.js';
 import { CarapaceError, type Clock, errorMessage, newId, sleep, systemClock } from '../shared/index.js';
 import { type AccountRuntime, openAccount } from './account.js';
 import type { ChannelAdapter, ChannelLogger } from './contract.js';
@@ -362,6 +363,7 @@ export class ChannelManager {
         sleep: this.#sleep,
         signal: this.#abort.signal,
         retry: this.#retry,
+        onDeliveryFailed: (chunk, state) => this.#deliveryFailed(adapter.channel, accountId, chunk, state),
       });
       this.#accounts.set(key, opening);
       opening.then(
@@ -370,6 +372,23 @@ export class ChannelManager {
       );
     }
     return opening;
+  }
+
+  /** Tell operator clients that a message finally was not delivered (also logged and in `channels.status`). */
+  #deliveryFailed(channel: string, accountId: string, chunk: QueuedChunk, state: 'failed' | 'unknown'): void {
+    const event: ChannelDeliveryFailedEvent = {
+      channel,
+      accountId,
+      to: chunk.to,
+      key: chunk.key,
+      chunk: chunk.index,
+      chunks: chunk.count,
+      state,
+      error: chunk.error ?? state,
+      attempts: chunk.attempts,
+      ts: this.#clock.now(),
+    };
+    this.options.emit('channels.delivery.failed', event);
   }
 
   /** Resend chunks a previous process left unsent (flagging possible duplicates). */

@@ -85,6 +85,29 @@ export const PairingApproveResultSchema = Type.Object({
 /** Payload of the `pairing.requested` event. */
 export const PairingRequestedEventSchema = PairingRequestSchema;
 
+/**
+ * Payload of the `channels.delivery.failed` event: an outbound message chunk that was tried and finally
+ * not delivered — the platform refused it or retries ran out (`failed`), or its response was lost so it
+ * is not resent (`unknown`). Also logged and counted in `channels.status`.
+ */
+export const ChannelDeliveryFailedEventSchema = Type.Object({
+  channel: Type.String(),
+  accountId: Type.String(),
+  /** The conversation (chat, channel or user id) it was addressed to. */
+  to: Type.String(),
+  /** The message's key in the outbound queue: `send:<idempotencyKey>`, `reply:<inbound key>`, `paired:<code>`. */
+  key: Type.String(),
+  /** Which chunk of the message (0-based) and of how many; later chunks of it are not sent either. */
+  chunk: Type.Integer({ minimum: 0 }),
+  chunks: Type.Integer({ minimum: 1 }),
+  state: Type.Union([Type.Literal('failed'), Type.Literal('unknown')]),
+  error: Type.String(),
+  /** Send attempts made, the first included. */
+  attempts: Type.Integer({ minimum: 0 }),
+  ts: Type.Number(),
+});
+export type ChannelDeliveryFailedEvent = Static<typeof ChannelDeliveryFailedEventSchema>;
+
 /** `send` (write): deliver a message on a channel without an agent run. */
 export const SendParamsSchema = Type.Object(
   {

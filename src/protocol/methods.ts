@@ -230,6 +230,7 @@ export const GATEWAY_EVENTS = [
   'exec.approval.requested',
   'exec.approval.resolved',
   'pairing.requested',
+  'channels.delivery.failed',
 ] as const;
 export type GatewayEventName = (typeof GATEWAY_EVENTS)[number];
 

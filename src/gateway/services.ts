@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import type { AgentTool } from '../agent/index.js';
 import { ChannelManager } from '../channels/index.js';
 import type { Config, StatePaths } from '../config/index.js';
@@ -14,7 +14,12 @@ import {
   type SchedulerPorts,
 } from '../scheduler/index.js';
 import { CarapaceError, type Clock, errorMessage, newId, systemClock } from '../shared/index.js';
-import { agentSkillsPrompt, findBundledSkillsDir, SkillsRegistry } from '../skills/index.js';
+import {
+  agentSkillsPrompt,
+  findBundledSkillsDir,
+  type SkillsPrompt,
+  SkillsRegistry,
+} from '../skills/index.js';
 import {
   createBuiltinTools,
   createExecApprovalsStore,
@@ -163,6 +168,7 @@ export async function createServices(host: ServiceHost): Promise<Services> {
         cron: schedulerRef,
         sessions: bus,
         memory: memoryFor(agentId),
+        skillDirs: () => skillsFor(agentId).then(listedSkillDirs),
       },
     );
     return filterTools(all, resolveToolPolicy(config, agentId));
@@ -259,6 +265,8 @@ export interface AgentToolPorts {
   sessions?: { tools(): AgentTool[] } | undefined;
   /** The agent's memory behind `memory_search` / `memory_get` (absent when memory.enabled is off). */
   memory?: AgentMemory | undefined;
+  /** The folders of the skills the system prompt lists now: `read` (only) may open files in them. */
+  skillDirs?: (() => Promise<readonly string[]>) | undefined;
 }
 
 /**
@@ -277,6 +285,7 @@ export function agentToolset(
       env: agent.env,
       message: ports.message,
       sessionStatus: ports.sessionStatus,
+      ...(ports.skillDirs ? { readOnlyRoots: ports.skillDirs } : {}),
     }),
     ports.exec.exec as unknown as AgentTool,
     ports.exec.process as unknown as AgentTool,
@@ -284,6 +293,14 @@ export function agentToolset(
     ...(ports.sessions ? ports.sessions.tools() : []),
     ...(ports.memory ? createMemoryTools(ports.memory) : []),
   ];
+}
+
+/** The folders of the listed skills outside the workspace (workspace skills are listed relative to it). */
+function listedSkillDirs(prompt: SkillsPrompt): string[] {
+  return prompt.skills
+    .map((s) => s.location)
+    .filter((loc) => isAbsolute(loc))
+    .map((loc) => dirname(loc));
 }
 
 /** A port for describing tools only: touching any of its members throws. */

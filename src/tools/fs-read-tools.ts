@@ -4,6 +4,7 @@ import Type from 'typebox';
 import { type AgentTool, defineTool } from '../agent/index.js';
 import type { WorkspaceFence } from './fence.js';
 import { looksBinary, openForRead } from './fs-io.js';
+import { createReadResolver, type ReadOnlyRoots, type ReadResolver } from './fs-read-roots.js';
 import { runTool } from './tool-result.js';
 
 /** Lines `read` returns when no `limit` is given. */
@@ -77,11 +78,14 @@ async function readWindow(
   return w;
 }
 
-function createReadTool(fence: WorkspaceFence, maxBytes: number): AgentTool {
+function createReadTool(resolver: ReadResolver, maxBytes: number): AgentTool {
+  const skills = resolver.hasRoots
+    ? ' The files of the skills listed in the system prompt can be read too, by their absolute path.'
+    : '';
   return defineTool({
     name: 'read',
     description:
-      'Read a text file in the workspace. Paths are relative to the workspace. Returns up to `limit` lines ' +
+      `Read a text file in the workspace. Paths are relative to the workspace.${skills} Returns up to \`limit\` lines ` +
       `(default ${DEFAULT_READ_LINES}) starting at line \`offset\` (1-based, default 1); long files end with a note ` +
       `saying which offset to continue from. Output is capped at ${maxBytes} bytes. Binary files are not shown.`,
     parameters: Type.Object(
@@ -94,7 +98,7 @@ function createReadTool(fence: WorkspaceFence, maxBytes: number): AgentTool {
     ),
     execute: (args) =>
       runTool(async () => {
-        const path = await fence.resolveExisting(args.path);
+        const { fence, path } = await resolver.resolve(args.path);
         const { handle, stat } = await openForRead(fence, path);
         const offset = args.offset ?? 1;
         let w: Window;
@@ -164,7 +168,14 @@ function createLsTool(fence: WorkspaceFence): AgentTool {
   }) as AgentTool;
 }
 
-/** The read-only file tools: `read` and `ls`. */
-export function createReadTools(fence: WorkspaceFence, maxReadBytes: number): AgentTool[] {
-  return [createReadTool(fence, maxReadBytes), createLsTool(fence)];
+/**
+ * The read-only file tools: `read` and `ls`. `readOnlyRoots` (the skill folders) are folders outside the
+ * workspace that `read` alone may open by absolute path, behind the same fence.
+ */
+export function createReadTools(
+  fence: WorkspaceFence,
+  maxReadBytes: number,
+  readOnlyRoots?: ReadOnlyRoots,
+): AgentTool[] {
+  return [createReadTool(createReadResolver(fence, readOnlyRoots), maxReadBytes), createLsTool(fence)];
 }

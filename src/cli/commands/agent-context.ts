@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import pc from 'picocolors';
 import { assembleContext, type ContextReport } from '../../agent/index.js';
-import type { Config } from '../../config/index.js';
+import { type Config, processEnvironment, type StatePaths } from '../../config/index.js';
 import {
   defaultAgentId,
   normalizeSessionKey,
@@ -11,6 +11,15 @@ import {
   sessionKeyAgentId,
 } from '../../routing/index.js';
 import { CarapaceError } from '../../shared/index.js';
+import {
+  type AgentSkillsInput,
+  agentSkillsPrompt,
+  findBundledSkillsDir,
+  listAgentSkills,
+  type SkillSource,
+  type SkillsPrompt,
+  SkillsRegistry,
+} from '../../skills/index.js';
 import { type CliContext, type StateFlags, usageError } from '../context.js';
 import { formatJson } from '../format.js';
 import { loadLocalConfig } from '../local-config.js';
@@ -55,16 +64,84 @@ export function findAgent(config: Config, agents: ResolvedAgent[], agentId: stri
   );
 }
 
+/** One skill the agent could see, and what it costs in the system prompt. */
+export interface ContextSkill {
+  name: string;
+  source: SkillSource;
+  /** Its requirements are met and nothing shadows or disables it. */
+  eligible: boolean;
+  /** Listed in the prompt (eligible, skills.enabled, and within skills.promptMaxChars). */
+  inPrompt: boolean;
+  /** Characters its line takes in the prompt (0 when not listed). */
+  promptChars: number;
+  /** Why it is not listed: unmet requirements, shadowed, over the budget, skills turned off. */
+  reasons: string[];
+  file: string;
+}
+
+/** The skills section of a turn: what the prompt lists and every skill with its status. */
+export interface ContextSkills {
+  prompt: SkillsPrompt;
+  skills: ContextSkill[];
+}
+
+/**
+ * The skills of one agent as a gateway turn sees them: the prompt listing comes from `agentSkillsPrompt`,
+ * the function the gateway calls for each turn, with the same roots (workspace, managed, bundled, extra).
+ */
+export async function contextSkills(
+  config: Config,
+  agent: ResolvedAgent,
+  paths: StatePaths,
+): Promise<ContextSkills> {
+  const input: AgentSkillsInput = {
+    registry: new SkillsRegistry(),
+    config,
+    workspaceDir: agent.workspaceDir,
+    managedDir: paths.skillsDir,
+    bundledDir: await findBundledSkillsDir(),
+    env: processEnvironment(),
+    platform: process.platform,
+  };
+  const listing = await listAgentSkills(input);
+  const prompt = await agentSkillsPrompt(input);
+  const listed = new Map(prompt.skills.map((s) => [s.name, s]));
+  const skills = listing.skills.map((s): ContextSkill => {
+    const line = s.eligible ? listed.get(s.name) : undefined;
+    const reasons = [...s.reasons];
+    if (s.shadowedBy && !reasons.some((r) => r.includes(s.shadowedBy ?? ''))) {
+      reasons.push(`shadowed by ${s.shadowedBy}`);
+    }
+    if (s.eligible && !line) {
+      reasons.push(
+        config.skills.enabled ? 'over the list budget (skills.promptMaxChars)' : 'skills.enabled is false',
+      );
+    }
+    return {
+      name: s.name,
+      source: s.source,
+      eligible: s.eligible,
+      inPrompt: line !== undefined,
+      // The line the prompt shows (see the skills section of assembleContext) and its newline.
+      promptChars: line ? `- ${line.name}: ${line.description} (${line.location})`.length + 1 : 0,
+      reasons,
+      file: s.file,
+    };
+  });
+  return { prompt, skills };
+}
+
 /**
  * The system prompt the gateway would build for a turn of this agent and session, with the same inputs
  * as a gateway turn (src/gateway/runs/turn-model.ts): workspace files, caps from
- * `agents.defaults.context`, identity, the tools the policy allows, runtime line.
+ * `agents.defaults.context`, identity, the tools the policy allows, the skills listed, runtime line.
  */
 export async function contextReport(
   config: Config,
   agent: ResolvedAgent,
   sessionKey: string,
   now: number,
+  skills?: SkillsPrompt,
 ): Promise<ContextReport> {
   const defaults = config.agents.defaults;
   return assembleContext({
@@ -75,13 +152,50 @@ export async function contextReport(
     totalMaxChars: defaults.context.totalMaxChars,
     identity: { agentId: agent.id, name: agent.name },
     tools: await describeAgentTools(config, agent),
+    ...(skills ? { skills: skills.skills, skillsOmitted: skills.skillsOmitted } : {}),
     now,
     timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
     runtime: { model: agent.model ?? 'none configured', node: process.version, os: process.platform },
   });
 }
 
-function formatReport(report: ContextReport, agent: ResolvedAgent, sessionKey: string, config: Config) {
+function skillStatus(s: ContextSkill): string {
+  if (s.inPrompt) return pc.green('in prompt');
+  if (s.eligible) return pc.yellow('not listed');
+  return s.reasons.some((r) => r.startsWith('shadowed')) ? pc.dim('shadowed') : pc.yellow('blocked');
+}
+
+function formatSkills(skills: ContextSkills, config: Config): string {
+  if (skills.skills.length === 0) return `${pc.dim('no skills found')}\n`;
+  const table = formatTable(
+    [
+      { header: 'SKILL' },
+      { header: 'SOURCE' },
+      { header: 'STATUS' },
+      { header: 'CHARS', align: 'right' },
+      { header: 'NOTE' },
+    ],
+    skills.skills.map((s) => [
+      s.name,
+      s.source,
+      skillStatus(s),
+      s.inPrompt ? formatCount(s.promptChars) : '',
+      s.reasons.join('; '),
+    ]),
+  );
+  const listed = skills.prompt.skills.length;
+  const budget = `${listed} listed within skills.promptMaxChars ${formatCount(config.skills.promptMaxChars)}`;
+  const omitted = skills.prompt.skillsOmitted ? `, ${skills.prompt.skillsOmitted} left out` : '';
+  return `${table}${pc.dim(`${budget}${omitted}`)}\n`;
+}
+
+function formatReport(
+  report: ContextReport,
+  agent: ResolvedAgent,
+  sessionKey: string,
+  config: Config,
+  skills: ContextSkills,
+) {
   const caps = config.agents.defaults.context;
   const files = formatTable(
     [
@@ -110,6 +224,7 @@ function formatReport(report: ContextReport, agent: ResolvedAgent, sessionKey: s
     ),
     '',
     files,
+    formatSkills(skills, config),
     sections,
     `total ${formatCount(report.chars)} chars, ~${formatCount(report.estimatedTokens)} tokens ${pc.dim('(estimate: 4 chars per token)')}`,
     '',
@@ -118,7 +233,7 @@ function formatReport(report: ContextReport, agent: ResolvedAgent, sessionKey: s
 
 /**
  * `carapace agent context`: what a turn would inject into the system prompt and how big each part is,
- * computed locally from the config and the agent's workspace. `--json` prints the full report (with the
+ * computed locally from the config and the agent's workspace, with every skill (listed or why not). `--json` prints the full report (with the
  * prompt), `--print` the prompt itself.
  */
 export async function agentContext(ctx: CliContext, flags: AgentContextFlags): Promise<number> {
@@ -127,10 +242,19 @@ export async function agentContext(ctx: CliContext, flags: AgentContextFlags): P
   const { config, paths } = local;
   const { agentId, sessionKey } = contextTarget(config, flags);
   const agent = findAgent(config, resolveAgents(config, paths), agentId);
-  const report = await contextReport(config, agent, sessionKey, Date.now());
+  const skills = await contextSkills(config, agent, paths);
+  const report = await contextReport(config, agent, sessionKey, Date.now(), skills.prompt);
   if (flags.json) {
-    ctx.io.out(formatJson({ agentId, sessionKey, workspaceDir: agent.workspaceDir, ...report }, true));
+    const json = {
+      agentId,
+      sessionKey,
+      workspaceDir: agent.workspaceDir,
+      ...report,
+      skills: skills.skills,
+      skillsOmitted: skills.prompt.skillsOmitted,
+    };
+    ctx.io.out(formatJson(json, true));
   } else if (flags.print) ctx.io.out(`${report.systemPrompt}\n`);
-  else ctx.io.out(formatReport(report, agent, sessionKey, config));
+  else ctx.io.out(formatReport(report, agent, sessionKey, config, skills));
   return 0;
 }

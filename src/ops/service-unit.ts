@@ -71,20 +71,22 @@ export function shellQuote(word: string): string {
 export function supervisorInstructions(spec: ServiceSpec): string {
   const env = environment(spec).filter(([k]) => k !== 'PATH');
   const cmd = [spec.nodePath, spec.cliPath, 'gateway', 'run'].map(shellQuote).join(' ');
-  const exports = env.map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
   const log = join(spec.stateDir, 'logs', 'supervisor.log');
   const envFile = serviceEnvFile(spec.stateDir);
+  const loadEnv = `if [ -f ${shellQuote(envFile)} ]; then set -a; . ${shellQuote(envFile)}; set +a; fi`;
+  const exports = env.map(([k, v]) => `export ${k}=${shellQuote(v)}`);
+  const loop = [loadEnv, ...exports, `until ${cmd}; do sleep 5; done`].join('; ');
   return [
     'Without systemd, run the gateway under another supervisor, for example:',
     '',
     '  # a shell loop (restarts it when it fails; stop with kill on the loop, then the gateway)',
-    `  nohup sh -c 'until ${exports} ${cmd.replaceAll("'", `'\\''`)}; do sleep 5; done' >> ${shellQuote(log)} 2>&1 &`,
+    `  mkdir -p ${shellQuote(join(spec.stateDir, 'logs'))} && nohup sh -c ${shellQuote(loop)} >> ${shellQuote(log)} 2>&1 &`,
     '',
     '  # runit: save as ~/service/carapace-gateway/run (chmod +x), then: sv up ~/service/carapace-gateway',
     '  #!/bin/sh',
     '  exec 2>&1',
-    `  if [ -f ${shellQuote(envFile)} ]; then set -a; . ${shellQuote(envFile)}; set +a; fi`,
-    ...env.map(([k, v]) => `  export ${k}=${shellQuote(v)}`),
+    `  ${loadEnv}`,
+    ...exports.map((line) => `  ${line}`),
     `  exec ${cmd}`,
     '',
     '  # supervisord: add to supervisord.conf, then: supervisorctl reread && supervisorctl update',

@@ -212,14 +212,33 @@ describe('SEC-05 traversal battery', () => {
     await writeFile(join(ws, 'swap/secret.txt'), 'inside\n');
     const before = await snapshot(dir);
     let stop = false;
+    // `write` makes missing parent folders, so while `swap` is moved away it may come back as a real
+    // folder (inside the workspace: allowed). The swapper clears such a folder and goes on.
+    const clear = () => rm(join(ws, 'swap'), { recursive: true, force: true });
     const swapper = (async () => {
-      for (let i = 0; i < 150 && !stop; i++) {
-        await rename(join(ws, 'swap'), join(ws, 'swap-real'));
-        await symlink(outside, join(ws, 'swap'));
-        await rm(join(ws, 'swap'));
-        await rename(join(ws, 'swap-real'), join(ws, 'swap'));
+      try {
+        for (let i = 0; i < 150; i++) {
+          await rename(join(ws, 'swap'), join(ws, 'swap-real'));
+          try {
+            await symlink(outside, join(ws, 'swap'));
+          } catch {
+            await clear();
+            await symlink(outside, join(ws, 'swap'));
+          }
+          await clear();
+          for (let tries = 0; ; tries++) {
+            try {
+              await rename(join(ws, 'swap-real'), join(ws, 'swap'));
+              break;
+            } catch (err) {
+              if (tries > 20) throw err;
+              await clear();
+            }
+          }
+        }
+      } finally {
+        stop = true;
       }
-      stop = true;
     })();
     let runs = 0;
     while (!stop) {

@@ -37,30 +37,20 @@ function addChannelsCommands(program: Command, ctx: CliContext, done: Done): voi
       .option('--json', 'print the channels.status payload as JSON'),
   ).action(async (opts) => done(await (await load()).channelsStatus(ctx, opts)));
   connectionOptions(
-    channels
-      .command('add')
-      .description('add or update a channel account in the config (hot-applied by a running gateway)')
-      .argument('<channel>', 'channel: telegram')
-      .option('--account <id>', "account id (default 'default')")
-      .option('--token-env <VAR>', 'read the bot token from this environment variable of the gateway')
-      .option('--token-file <path>', 'read the bot token from this file')
-      .addOption(
-        new Option('--dm-policy <policy>', 'who may DM the bot (default pairing)').choices([
-          'pairing',
-          'allowlist',
-          'open',
-          'disabled',
-        ]),
-      )
-      .option('--allow-from <ids>', 'comma-separated stable sender ids always allowed to DM')
-      .option('--api-root <url>', 'Bot API base URL (default https://api.telegram.org)')
-      .option('--file-only', 'edit the file even when a gateway is running (no hot reload)'),
+    addAccountOptions(
+      channels
+        .command('add')
+        .description(
+          'add or update a channel account in the config (hot-applied by a running gateway); secrets only by reference',
+        )
+        .argument('<channel>', 'channel: telegram, discord, slack or whatsapp'),
+    ),
   ).action(async (channel, opts) => done(await (await loadConfig()).channelsAdd(ctx, channel, opts)));
   connectionOptions(
     channels
       .command('remove')
       .description('remove a channel account from the config')
-      .argument('<channel>', 'channel: telegram')
+      .argument('<channel>', 'channel: telegram, discord, slack or whatsapp')
       .option('--account <id>', "account id (default 'default')")
       .option('--file-only', 'edit the file even when a gateway is running (no hot reload)'),
   ).action(async (channel, opts) => done(await (await loadConfig()).channelsRemove(ctx, channel, opts)));
@@ -72,6 +62,42 @@ function addChannelsCommands(program: Command, ctx: CliContext, done: Done): voi
       .option('--account <id>', "account id (default: 'default' or the only one)")
       .option('--json', 'print JSON'),
   ).action(async (channel, opts) => done(await (await load()).channelsLogout(ctx, channel, opts)));
+}
+
+/** The options of `carapace channels add`: per channel, its secrets as references (env var or file). */
+function addAccountOptions(add: Command): Command {
+  const secret = (flag: string, what: string, inline = true) => {
+    add
+      .option(`--${flag}-env <VAR>`, `read the ${what} from this environment variable of the gateway`)
+      .option(`--${flag}-file <path>`, `read the ${what} from this file`);
+    // Accepted only to be refused with a clear message: a secret never goes on the command line.
+    if (inline) add.addOption(new Option(`--${flag} <value>`).hideHelp());
+  };
+  add.option('--account <id>', "account id (default 'default')");
+  // `--token` itself is the gateway's auth token (connectionOptions).
+  secret('token', 'bot token (telegram, discord)', false);
+  secret('bot-token', 'bot token xoxb-… (slack)');
+  secret('app-token', 'app token xapp-… (slack, socket mode)');
+  secret('signing-secret', 'signing secret (slack, --mode http)');
+  return add
+    .addOption(
+      new Option('--mode <mode>', 'slack: socket mode (default) or the HTTP Events API').choices([
+        'socket',
+        'http',
+      ]),
+    )
+    .addOption(
+      new Option('--dm-policy <policy>', 'who may DM the bot (default pairing)').choices([
+        'pairing',
+        'allowlist',
+        'open',
+        'disabled',
+      ]),
+    )
+    .option('--allow-from <ids>', 'comma-separated stable sender ids always allowed to DM')
+    .option('--api-root <url>', 'telegram: Bot API base URL (default https://api.telegram.org)')
+    .option('--api-url <url>', "discord, slack: API base URL (default: the platform's)")
+    .option('--file-only', 'edit the file even when a gateway is running (no hot reload)');
 }
 
 function addPairingCommands(program: Command, ctx: CliContext, done: Done): void {

@@ -1,27 +1,22 @@
 import pc from 'picocolors';
-import type { SecretRef, TelegramAccount } from '../../config/index.js';
+import type { ChannelGroup, Config, SecretRef } from '../../config/index.js';
 import type { ConnectionFlags } from '../connection.js';
-import { type CliContext, type StateFlags, usageError } from '../context.js';
+import type { CliContext, StateFlags } from '../context.js';
 import { formatJson } from '../format.js';
 import { loadLocalConfig } from '../local-config.js';
 import { formatTable } from '../table.js';
+import {
+  buildAccountPatch,
+  type ChannelsAddFlags,
+  CONFIGURABLE_CHANNELS,
+  type ConfigurableChannel,
+  checkAccount,
+  checkChannel,
+} from './channels-add.js';
 import { configSet } from './config.js';
 
-/** Channels the CLI can add accounts for. */
-export const CONFIGURABLE_CHANNELS = ['telegram'] as const;
-
-const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
-
-/** Flags of `carapace channels add`. */
-export interface ChannelsAddFlags extends ConnectionFlags, StateFlags {
-  account?: string;
-  tokenEnv?: string;
-  tokenFile?: string;
-  dmPolicy?: 'pairing' | 'allowlist' | 'open' | 'disabled';
-  allowFrom?: string;
-  apiRoot?: string;
-  fileOnly?: boolean;
-}
+export type { ChannelsAddFlags } from './channels-add.js';
+export { CONFIGURABLE_CHANNELS } from './channels-add.js';
 
 /** Flags of `carapace channels remove`. */
 export interface ChannelsRemoveFlags extends ConnectionFlags, StateFlags {
@@ -29,44 +24,87 @@ export interface ChannelsRemoveFlags extends ConnectionFlags, StateFlags {
   fileOnly?: boolean;
 }
 
-function checkChannel(channel: string): void {
-  if (!(CONFIGURABLE_CHANNELS as readonly string[]).includes(channel)) {
-    throw usageError(`unknown channel '${channel}' (known: ${CONFIGURABLE_CHANNELS.join(', ')})`);
-  }
-}
-
-function checkAccount(id: string): string {
-  if (!ACCOUNT_ID.test(id)) throw usageError(`account id '${id}' must be 1-64 letters, digits, '_' or '-'`);
-  return id;
-}
-
 /** Where a token comes from, without the token. */
-export function describeToken(ref: SecretRef): string {
+export function describeToken(ref: SecretRef | undefined): string {
+  if (ref === undefined) return 'missing';
   if (typeof ref === 'string') return 'inline';
   return ref.source === 'env' ? `env ${ref.id}` : `file ${ref.path}`;
+}
+
+/** One row of `carapace channels list`. */
+export interface ChannelAccountEntry {
+  channel: ConfigurableChannel;
+  accountId: string;
+  enabled: boolean;
+  /** Where the secrets come from (never the secrets), or whether a WhatsApp device is linked. */
+  credentials: string;
+  dmPolicy: string;
+  allowFrom: number;
+  /** Allowlisted groups: Telegram and WhatsApp groups, Discord guilds, Slack channels. */
+  groups: string[];
+}
+
+interface AnyAccount {
+  enabled: boolean;
+  dmPolicy: string;
+  allowFrom: string[];
+  botToken?: SecretRef;
+  appToken?: SecretRef;
+  signingSecret?: SecretRef;
+  mode?: 'socket' | 'http';
+  groups?: Record<string, ChannelGroup>;
+  guilds?: Record<string, unknown>;
+  channels?: Record<string, unknown>;
+}
+
+/** The credentials column of an account (WhatsApp: `linkedTo`, the phone of its linked device, if any). */
+function credentials(channel: ConfigurableChannel, a: AnyAccount, linkedTo: string | undefined): string {
+  if (channel === 'whatsapp') return linkedTo ? `linked ${linkedTo}` : 'not linked';
+  if (channel !== 'slack') return describeToken(a.botToken);
+  const second =
+    a.mode === 'http' ? `signing ${describeToken(a.signingSecret)}` : `app ${describeToken(a.appToken)}`;
+  return `${a.mode ?? 'socket'}: bot ${describeToken(a.botToken)}, ${second}`;
+}
+
+/** Every configured account of the four channels, in channel order. */
+async function accountEntries(config: Config, credentialsDir: string): Promise<ChannelAccountEntry[]> {
+  const out: ChannelAccountEntry[] = [];
+  for (const channel of CONFIGURABLE_CHANNELS) {
+    const section = config.channels[channel] as { enabled: boolean; accounts: Record<string, AnyAccount> };
+    for (const [id, a] of Object.entries(section.accounts)) {
+      let linkedTo: string | undefined;
+      if (channel === 'whatsapp') {
+        const { whatsappAuthDir, whatsappLinkedAccount } = await import('../../channels/index.js');
+        const me = await whatsappLinkedAccount(whatsappAuthDir(credentialsDir, id)).catch(() => undefined);
+        // A device id is `<phone>:<device>@s.whatsapp.net`.
+        if (me) linkedTo = `+${me.id.split(/[:@]/)[0] ?? me.id}`;
+      }
+      out.push({
+        channel,
+        accountId: id,
+        enabled: section.enabled && a.enabled,
+        credentials: credentials(channel, a, linkedTo),
+        dmPolicy: a.dmPolicy,
+        allowFrom: a.allowFrom.length,
+        groups: Object.keys(a.groups ?? a.guilds ?? a.channels ?? {}),
+      });
+    }
+  }
+  return out;
 }
 
 /** `carapace channels list`: configured channel accounts from the config file (no gateway needed). */
 export async function channelsList(ctx: CliContext, flags: StateFlags & { json?: boolean }): Promise<number> {
   const local = await loadLocalConfig(ctx, flags);
   if (!local) return 1;
-  const telegram = local.config.channels.telegram;
-  const accounts = Object.entries(telegram.accounts).map(([id, a]: [string, TelegramAccount]) => ({
-    channel: 'telegram',
-    accountId: id,
-    enabled: telegram.enabled && a.enabled,
-    token: describeToken(a.botToken),
-    dmPolicy: a.dmPolicy,
-    allowFrom: a.allowFrom.length,
-    groups: Object.keys(a.groups),
-  }));
+  const accounts = await accountEntries(local.config, local.paths.credentialsDir);
   if (flags.json) {
     ctx.io.out(formatJson({ accounts }, true));
     return 0;
   }
   if (accounts.length === 0) {
     ctx.io.out(
-      `no channel accounts in ${local.paths.configPath} (add one with: carapace channels add telegram --token-env TELEGRAM_BOT_TOKEN)\n`,
+      `no channel accounts in ${local.paths.configPath} (add one with: carapace channels add telegram --token-env TELEGRAM_BOT_TOKEN; or discord, slack, whatsapp)\n`,
     );
     return 0;
   }
@@ -74,7 +112,7 @@ export async function channelsList(ctx: CliContext, flags: StateFlags & { json?:
     a.channel,
     a.accountId,
     a.enabled ? 'yes' : 'no',
-    a.token,
+    a.credentials,
     a.dmPolicy,
     String(a.allowFrom),
     a.groups.length ? a.groups.join(', ') : '-',
@@ -85,7 +123,7 @@ export async function channelsList(ctx: CliContext, flags: StateFlags & { json?:
         { header: 'CHANNEL' },
         { header: 'ACCOUNT' },
         { header: 'ENABLED' },
-        { header: 'TOKEN' },
+        { header: 'CREDENTIALS' },
         { header: 'DM POLICY' },
         { header: 'ALLOW FROM', align: 'right' },
         { header: 'GROUPS' },
@@ -97,55 +135,57 @@ export async function channelsList(ctx: CliContext, flags: StateFlags & { json?:
 }
 
 /**
- * `carapace channels add telegram --token-env VAR | --token-file PATH`: add (or update) an account in the
- * config, through the running gateway when there is one (it starts the account without a restart). The
- * token itself never goes on the command line: it is referenced from the environment or a file.
+ * `carapace channels add <channel> …`: add (or update) an account in the config, through the running
+ * gateway when there is one (it starts the account without a restart), else in the file. Secrets never go
+ * on the command line: they are referenced from the gateway's environment or a file. A WhatsApp account
+ * has no secret; it is linked afterwards with `carapace channels login whatsapp`.
  */
 export async function channelsAdd(
   ctx: CliContext,
-  channel: string,
+  channelName: string,
   flags: ChannelsAddFlags,
 ): Promise<number> {
-  checkChannel(channel);
+  const channel = checkChannel(channelName);
   const id = checkAccount(flags.account ?? 'default');
-  if (Boolean(flags.tokenEnv) === Boolean(flags.tokenFile)) {
-    throw usageError('give the bot token as exactly one of --token-env <VAR> or --token-file <path>');
+  // Checked once without the current config, so bad flags exit 2 before anything is read.
+  buildAccountPatch(channel, id, flags);
+  const local = await loadLocalConfig(ctx, flags);
+  if (!local) return 1;
+  const { patch, envVars } = buildAccountPatch(channel, id, flags, local.config.channels);
+  const code = await configSet(ctx, `channels.${channel}.accounts.${id}`, JSON.stringify(patch), flags);
+  if (code !== 0) return code;
+  if (envVars.length > 0) {
+    ctx.io.out(pc.dim(`the gateway reads ${envVars.join(' and ')} from its own environment\n`));
   }
-  if (flags.tokenEnv && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(flags.tokenEnv)) {
-    throw usageError(`--token-env '${flags.tokenEnv}' is not an environment variable name`);
+  if (channel === 'whatsapp') {
+    const login = `carapace channels login whatsapp${id === 'default' ? '' : ` --account ${id}`}`;
+    ctx.io.out(`next: link the phone with ${pc.bold(login)} (it prints a QR code to scan)\n`);
   }
-  const botToken: SecretRef = flags.tokenEnv
-    ? { source: 'env', id: flags.tokenEnv }
-    : { source: 'file', path: flags.tokenFile ?? '' };
-  const account: Record<string, unknown> = { enabled: true, botToken };
-  if (flags.dmPolicy) account.dmPolicy = flags.dmPolicy;
-  if (flags.allowFrom !== undefined) {
-    account.allowFrom = flags.allowFrom
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-  }
-  if (flags.apiRoot) account.apiRoot = flags.apiRoot;
-  const code = await configSet(ctx, `channels.${channel}.accounts.${id}`, JSON.stringify(account), flags);
-  if (code === 0 && flags.tokenEnv) {
-    ctx.io.out(pc.dim(`the gateway reads the token from ${flags.tokenEnv} in its own environment\n`));
-  }
-  return code;
+  return 0;
 }
 
-/** `carapace channels remove telegram [--account A]`: remove an account from the config. */
+/** `carapace channels remove <channel> [--account A]`: remove an account from the config. */
 export async function channelsRemove(
   ctx: CliContext,
-  channel: string,
+  channelName: string,
   flags: ChannelsRemoveFlags,
 ): Promise<number> {
-  checkChannel(channel);
+  const channel = checkChannel(channelName);
   const id = checkAccount(flags.account ?? 'default');
   const local = await loadLocalConfig(ctx, flags);
   if (!local) return 1;
-  if (!(id in local.config.channels.telegram.accounts)) {
+  if (!(id in local.config.channels[channel].accounts)) {
     ctx.io.err(`${pc.red('error:')} ${channel} has no account '${id}' in ${local.paths.configPath}\n`);
     return 1;
   }
-  return configSet(ctx, `channels.${channel}.accounts.${id}`, 'null', flags);
+  const code = await configSet(ctx, `channels.${channel}.accounts.${id}`, 'null', flags);
+  if (code === 0 && channel === 'whatsapp') {
+    const { whatsappAuthDir } = await import('../../channels/index.js');
+    ctx.io.out(
+      pc.dim(
+        `the device link stays in ${whatsappAuthDir(local.paths.credentialsDir, id)}; \`carapace channels logout whatsapp\` (before remove) unlinks it\n`,
+      ),
+    );
+  }
+  return code;
 }

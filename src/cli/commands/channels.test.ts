@@ -22,12 +22,19 @@ function carapace(args: string[]) {
   return runCli(args, { HOME: dir, CARAPACE_STATE_DIR: dir, NO_COLOR: '1' });
 }
 
-const pairingFile = (account = 'default') => join(dir, 'credentials', 'telegram', `${account}-pairing.json`);
+const pairingFile = (account = 'default', channel = 'telegram') =>
+  join(dir, 'credentials', channel, `${account}-pairing.json`);
 
 /** A pairing file as the gateway writes it, with one pending code. */
-async function writePending(code: string, senderId: string, expiresIn = 30 * 60_000): Promise<void> {
+async function writePending(
+  code: string,
+  senderId: string,
+  expiresIn = 30 * 60_000,
+  channel = 'telegram',
+  account = 'default',
+): Promise<void> {
   const now = Date.now();
-  await mkdir(join(dir, 'credentials', 'telegram'), { recursive: true, mode: 0o700 });
+  await mkdir(join(dir, 'credentials', channel), { recursive: true, mode: 0o700 });
   const file = {
     version: 1,
     approved: [],
@@ -36,7 +43,7 @@ async function writePending(code: string, senderId: string, expiresIn = 30 * 60_
     ],
     replies: [[senderId, now]],
   };
-  await writeFile(pairingFile(), JSON.stringify(file), { mode: 0o600 });
+  await writeFile(pairingFile(account, channel), JSON.stringify(file), { mode: 0o600 });
 }
 
 /** A port nothing listens on. */
@@ -90,6 +97,43 @@ describe('carapace pairing without a gateway', { timeout: 60_000 }, () => {
     expect(carapace(['pairing', 'approve', 'telegram', 'ABCD2345']).status).toBe(1);
   });
 
+  it('discord, slack and whatsapp codes are listed and approved like telegram, per channel and account', async () => {
+    await writePending('DDDD2345', '410000000000000001', undefined, 'discord');
+    await writePending('SSSS2345', 'U0ALICE', undefined, 'slack', 'acme');
+    await writePending('WWWW2345', '15551234567', undefined, 'whatsapp', 'work');
+    // A linked device's folder beside the pairing files is not an account.
+    await mkdir(join(dir, 'credentials', 'whatsapp', 'work'), { recursive: true });
+    const table = carapace(['pairing', 'list']);
+    expect(table.status, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^discord\s+default\s+DDDD2345\s+410000000000000001 \(Alice\)\s/m);
+    expect(table.stdout).toMatch(/^slack\s+acme\s+SSSS2345\s+U0ALICE \(Alice\)\s/m);
+    expect(table.stdout).toMatch(/^whatsapp\s+work\s+WWWW2345\s+15551234567 \(Alice\)\s/m);
+    const slackOnly = JSON.parse(carapace(['pairing', 'list', '--channel', 'slack', '--json']).stdout) as {
+      requests: { channel: string; code: string }[];
+    };
+    expect(slackOnly.requests.map((r) => `${r.channel}:${r.code}`)).toEqual(['slack:SSSS2345']);
+
+    // A code is approved only on its own channel (and account, when one is named).
+    expect(carapace(['pairing', 'approve', 'slack', 'DDDD2345']).status).toBe(1);
+    expect(carapace(['pairing', 'approve', 'slack', 'SSSS2345', '--account', 'other']).status).toBe(1);
+    for (const [channel, code, account, sender] of [
+      ['discord', 'DDDD2345', 'default', '410000000000000001'],
+      ['slack', 'SSSS2345', 'acme', 'U0ALICE'],
+      ['whatsapp', 'wwww-2345', 'work', '15551234567'],
+    ] as const) {
+      const run = carapace(['pairing', 'approve', channel, code, '--account', account]);
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout).toContain(`approved: ${sender} (Alice) may now message ${channel}/${account}`);
+      const file = JSON.parse(await readFile(pairingFile(account, channel), 'utf8')) as {
+        approved: { id: string }[];
+        pending: unknown[];
+      };
+      expect(file.approved.map((a) => a.id)).toEqual([sender]);
+      expect(file.pending).toEqual([]);
+    }
+    expect(carapace(['pairing', 'list']).stdout).toBe('no pending pairing requests\n');
+  });
+
   it('with a live gateway lock it goes to the gateway and never writes the file itself', async () => {
     await writePending('ABCD2345', '42001');
     const before = await readFile(pairingFile(), 'utf8');
@@ -130,7 +174,9 @@ describe('carapace channels list/add/remove (config)', { timeout: 60_000 }, () =
     expect(second.status, second.stderr).toBe(0);
 
     const list = carapace(['channels', 'list']);
-    expect(list.stdout).toMatch(/^CHANNEL\s+ACCOUNT\s+ENABLED\s+TOKEN\s+DM POLICY\s+ALLOW FROM\s+GROUPS$/m);
+    expect(list.stdout).toMatch(
+      /^CHANNEL\s+ACCOUNT\s+ENABLED\s+CREDENTIALS\s+DM POLICY\s+ALLOW FROM\s+GROUPS$/m,
+    );
     expect(list.stdout).toMatch(/^telegram\s+default\s+yes\s+env TELEGRAM_BOT_TOKEN\s+allowlist\s+2\s+-$/m);
     expect(list.stdout).toMatch(/^telegram\s+work\s+yes\s+file \/run\/tg\s+pairing\s+0\s+-$/m);
     const json = JSON.parse(carapace(['channels', 'list', '--json']).stdout) as { accounts: unknown[] };

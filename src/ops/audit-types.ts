@@ -20,8 +20,6 @@ export type SkillInstallLister = (
 export interface AuditPorts {
   /** The environment secret refs resolve against (`processEnvironment()` in the CLI). */
   env: ConfigEnv;
-  /** Default: `process.getuid()`. */
-  uid?: number;
   /** Default: every agent's workspace, the managed, bundled and extra skill folders. */
   listSkills?: SkillInstallLister;
 }
@@ -32,6 +30,5 @@ export interface AuditContext {
   env: ConfigEnv;
   config: Config | undefined;
   configIssues: Issue[];
-  uid: number;
   listSkills: SkillInstallLister;
 }

@@ -50,7 +50,6 @@ export async function createAuditContext(paths: StatePaths, ports: AuditPorts): 
     env: ports.env,
     config,
     configIssues,
-    uid: ports.uid ?? process.getuid?.() ?? 0,
     listSkills: ports.listSkills ?? listSkillsWithInstall,
   };
 }

@@ -1,8 +1,10 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { IdempotencyStore } from '../gateway/index.js';
 import { Inbox } from '../sessions/index.js';
+import { systemClock } from '../shared/index.js';
 import { createExecApprovalsStore } from '../tools/index.js';
 import { scanFormats } from './formats.js';
 import { lockHolderLive } from './host-probe.js';
@@ -72,12 +74,18 @@ describe('persisted formats pinned in ops match their writers', () => {
     await inbox.start();
     await inbox.accept({ text: 'hi' });
     await inbox.stop();
-    await writeFile(join(dir, 'gateway', 'idempotency.jsonl'), '');
+    const idempotency = await IdempotencyStore.open(join(dir, 'gateway', 'idempotency.jsonl'), {
+      ttlMs: 60_000,
+      maxEntries: 10,
+      clock: systemClock,
+    });
+    await idempotency.start('agent', 'k1', 'hash');
+    await idempotency.flush();
     const files = await scanFormats(dir);
-    expect(files.map((f) => [f.format, f.status])).toEqual([
-      ['inbox', 'ok'],
-      ['idempotency records', 'ok'],
-      ['exec approvals', 'ok'],
+    expect(files.map((f) => [f.format, f.status, f.version])).toEqual([
+      ['inbox', 'ok', 1],
+      ['idempotency records', 'ok', 1],
+      ['exec approvals', 'ok', 1],
     ]);
   });
 });

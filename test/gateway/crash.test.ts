@@ -106,7 +106,7 @@ describe('crash safety: SIGKILL at random moments', () => {
     const { child, url } = await startGatewayProcess(stateDir);
     const client = await connectedClient(url, await token());
     try {
-      const deadline = Date.now() + 30_000;
+      const deadline = Date.now() + 90_000; // generous: a loaded machine replays slowly; a fast one leaves early
       let replies = new Map<string, number>();
       let users = new Map<string, number>();
       for (;;) {
@@ -144,5 +144,5 @@ describe('crash safety: SIGKILL at random moments', () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     }
-  }, 120_000);
+  }, 240_000);
 });

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveSecret, type SecretRef } from '../config/index.js';
+import { resolveAgents } from '../routing/index.js';
 import type { AuditContext } from './audit-types.js';
 import { channelAccounts } from './channel-accounts.js';
 import type { Check, Issue } from './findings.js';
@@ -177,6 +178,7 @@ const statePermsCheck: Check<AuditContext> = {
       );
     // Agent workspaces are the agents' working folders (often code with its own modes): not walked.
     const skip = new Set<string>([p.workspaceDir]);
+    if (ctx.config) for (const agent of resolveAgents(ctx.config, p)) skip.add(agent.workspaceDir);
     const tree = await walkTree(p.stateDir, { skip });
     const open = tree.entries.filter((e) => !e.isSymlink && openToOthers(e.mode) && (e.mode & 0o044) !== 0);
     const secret = open.filter((e) => isSecretPath(e.path, ctx));

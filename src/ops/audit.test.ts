@@ -107,9 +107,11 @@ describe('security audit: permissions', () => {
     expect(await mode(join(sessions, 's.jsonl'))).toBe(0o600);
   });
 
-  it('inside a private state dir, readable transcripts are only low', async () => {
-    await writeConfig({});
+  it('inside a private state dir, readable transcripts are only low; agent workspaces are not walked', async () => {
+    await writeConfig({ agents: { list: [{ id: 'main' }, { id: 'ops' }] } });
     await mkdir(join(dir, 'logs'), { mode: 0o755 });
+    await mkdir(join(dir, 'workspace-ops', 'src'), { recursive: true, mode: 0o755 });
+    await mkdir(join(dir, 'workspace', 'src'), { recursive: true, mode: 0o755 });
     const r = await audit();
     expect(byId(r, 'state.files-readable')[0]).toMatchObject({ severity: 'low', paths: [join(dir, 'logs')] });
   });

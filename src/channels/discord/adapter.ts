@@ -21,9 +21,13 @@ import { channelSendError } from '../contract.js';
 import type { SleepFn } from '../ports.js';
 import { ChannelDirectory, type ChannelLike } from './directory.js';
 import { type DiscordPlace, normalizeDiscordMessage } from './normalize.js';
-
-/** The SDK module, loaded when the first account starts. */
-type Sdk = typeof import('./sdk.js');
+import {
+  addReaction,
+  type DiscordOutbound,
+  type DiscordSdk,
+  sendDiscordMessage,
+  showTyping,
+} from './outbound.js';
 
 export interface DiscordAdapterOptions {
   /** The `channels.discord` section, read on every use so edits apply. */
@@ -38,7 +42,7 @@ interface Account {
   id: string;
   fingerprint: string;
   abort: AbortController;
-  sdk?: Sdk;
+  sdk?: DiscordSdk;
   rest?: REST;
   api?: API;
   gateway?: WebSocketManager;
@@ -62,13 +66,6 @@ function untilAborted(signal: AbortSignal): Promise<void> {
     if (signal.aborted) resolve();
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
-}
-
-/** `user:<id>` or `channel:<id>` force how a send target is read; a bare id may be either. */
-function parseTarget(to: string): { kind: 'user' | 'channel' | 'any'; id: string } {
-  if (to.startsWith('user:')) return { kind: 'user', id: to.slice(5) };
-  if (to.startsWith('channel:')) return { kind: 'channel', id: to.slice(8) };
-  return { kind: 'any', id: to };
 }
 
 /**
@@ -174,65 +171,23 @@ export class DiscordAdapter implements ChannelAdapter {
   }
 
   async send(accountId: string, message: OutboundMessage): Promise<SentMessage> {
-    const acc = this.#running(accountId);
-    const api = acc.api as API;
-    const sdk = acc.sdk as Sdk;
-    const body = {
-      content: message.text,
-      // Replies never ping @everyone, @here or roles; the user replied to is not pinged either.
-      allowed_mentions: { parse: [sdk.AllowedMentionsTypes.User], replied_user: false },
-      ...(message.replyTo !== undefined
-        ? { message_reference: { message_id: message.replyTo, fail_if_not_exists: false } }
-        : {}),
-    };
-    const target = parseTarget(message.to);
-    try {
-      if (message.threadId !== undefined) {
-        return { messageId: (await api.channels.createMessage(message.threadId, body)).id };
-      }
-      const channelId = await this.#channelFor(acc, target);
-      try {
-        return { messageId: (await api.channels.createMessage(channelId, body)).id };
-      } catch (err) {
-        // A bare id that is no channel may be a user: DM them.
-        if (target.kind !== 'any' || !sdk.isUnknownChannel(err)) throw err;
-        const dm = await api.users.createDM(target.id);
-        acc.directory.dm(target.id, dm.id);
-        return { messageId: (await api.channels.createMessage(dm.id, body)).id };
-      }
-    } catch (err) {
-      if (isCarapaceError(err)) throw err;
-      throw sdk.toSendError(err, 'create message');
-    }
+    return sendDiscordMessage(this.#running(accountId), message);
   }
 
   async typing(accountId: string, to: string): Promise<void> {
-    const acc = this.#running(accountId);
-    await (acc.api as API).channels.showTyping(await this.#channelFor(acc, parseTarget(to)));
+    await showTyping(this.#running(accountId), to);
   }
 
   async react(accountId: string, to: string, messageId: string, emoji: string): Promise<void> {
-    const acc = this.#running(accountId);
-    const channelId =
-      acc.directory.channelOfMessage(messageId) ?? (await this.#channelFor(acc, parseTarget(to)));
-    await (acc.api as API).channels.addMessageReaction(channelId, messageId, emoji);
+    await addReaction(this.#running(accountId), to, messageId, emoji);
   }
 
-  /** The channel to post to: a user's DM channel (opened if needed) or the channel id itself. */
-  async #channelFor(acc: Account, target: ReturnType<typeof parseTarget>): Promise<string> {
-    if (target.kind === 'channel') return target.id;
-    const known = acc.directory.dmChannel(target.id);
-    if (known) return known;
-    if (target.kind === 'any') return target.id;
-    const dm = await (acc.api as API).users.createDM(target.id);
-    acc.directory.dm(target.id, dm.id);
-    return dm.id;
-  }
-
-  #running(accountId: string): Account {
+  /** The outbound side of a running account; a `retry` send error while it is not (yet) connected. */
+  #running(accountId: string): DiscordOutbound {
     const acc = this.#accounts.get(accountId);
-    if (!acc?.api) throw channelSendError('retry', `discord account '${accountId}' is not running`);
-    return acc;
+    if (!acc?.api || !acc.sdk)
+      throw channelSendError('retry', `discord account '${accountId}' is not running`);
+    return { api: acc.api, sdk: acc.sdk, directory: acc.directory };
   }
 
   #launch(id: string, cfg: DiscordAccount): void {
@@ -310,7 +265,7 @@ export class DiscordAdapter implements ChannelAdapter {
     }
   }
 
-  #observe(acc: Account, sdk: Sdk, gateway: WebSocketManager): void {
+  #observe(acc: Account, sdk: DiscordSdk, gateway: WebSocketManager): void {
     const events = sdk.WebSocketShardEvents;
     const live = () => !acc.abort.signal.aborted;
     gateway.on(events.Ready, () => {

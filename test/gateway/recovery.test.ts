@@ -40,16 +40,20 @@ describe('recovery after a crash', () => {
     const first = await startGatewayProcess(stateDir);
     const c1 = await connectedClient(first.url, first.token);
     const params = { message: 'survive this', idempotencyKey: 'run-crash-1' };
+    const before = fake.requests.length;
     const ack = await c1.request('agent', params);
     expect(ack.payload).toMatchObject({ status: 'accepted', runId: 'run-crash-1' });
-    await new Promise((r) => setTimeout(r, 200));
+    // Kill once the turn is inside the (stalled) model call, however slow the machine is.
+    for (let i = 0; i < 400 && fake.requests.length === before; i++)
+      await new Promise((r) => setTimeout(r, 25));
+    expect(fake.requests.length).toBeGreaterThan(before);
     await kill(first.child);
 
     fake.enqueue({ type: 'reply', text: 'made it', usage: { input: 3, output: 2 } });
     const second = await startGatewayProcess(stateDir);
     const c2 = await connectedClient(second.url, second.token);
     let res = await c2.request('agent', params);
-    for (let i = 0; i < 100 && (res.payload as { status: string }).status === 'in_flight'; i++) {
+    for (let i = 0; i < 400 && (res.payload as { status: string }).status === 'in_flight'; i++) {
       await new Promise((r) => setTimeout(r, 50));
       res = await c2.request('agent', params);
     }

@@ -37,6 +37,8 @@ export class Connection {
     private readonly onSlowConsumer: (conn: Connection) => void,
     /** Called for every frame written (metrics). */
     private readonly onFrameSent?: () => void,
+    /** Serializes a frame with no registered secret in it (the redactor). */
+    private readonly serialize: (frame: unknown) => string = JSON.stringify,
   ) {}
 
   get caller(): CallerInfo {
@@ -92,7 +94,7 @@ export class Connection {
       this.onSlowConsumer(this);
       return;
     }
-    const text = JSON.stringify(frame);
+    const text = this.serialize(frame);
     // Small frames wait for the burst they belong to; a big one goes out at once (with what is held).
     if (text.length <= CORK_MAX_FRAME) this.#cork();
     else this.#uncork();

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type Config,
   ConfigWatcher,
+  collectConfigSecrets,
   type LoadedConfig,
   loadConfig,
   planReload,
@@ -30,6 +31,7 @@ import { createGatewayLogger, type Logger, SecretScrubber } from './logger.js';
 import { registerAllMethods } from './methods/index.js';
 import { createMetricsRoute } from './metrics-route.js';
 import { createOpenAiHandler } from './openai-http.js';
+import { originAllowed } from './origin.js';
 import { findPortHolder } from './port-holder.js';
 import { FailureLimiter } from './rate-limit.js';
 import { MethodRegistry } from './registry.js';
@@ -67,6 +69,8 @@ export class Gateway {
   #readiness: Readiness = 'starting';
   #secret: GatewaySecret = { mode: 'none' };
   #secretGeneration = 0;
+  /** Every secret the config holds or references, resolved (registered with the redactor). */
+  #configSecrets: string[] = [];
   #host = '127.0.0.1';
   #timers: NodeJS.Timeout[] = [];
   #tick: NodeJS.Timeout | undefined;
@@ -171,7 +175,8 @@ export class Gateway {
         `refusing to listen on ${this.#host} without auth: set gateway.auth.mode to 'token' or 'password', or bind to loopback`,
       );
     }
-    this.#scrubber.set([this.secret]);
+    this.#configSecrets = await collectConfigSecrets(config, this.#env);
+    this.#scrubber.setSource(() => [this.secret, ...this.#configSecrets]);
     const log = createGatewayLogger({
       logsDir: paths.logsDir,
       level: config.logging.level,
@@ -193,6 +198,8 @@ export class Gateway {
       idempotency: this.idempotency,
       broadcast: (event, payload) => this.broadcast(event, payload),
       secret: () => this.secret,
+      secrets: () => this.#scrubber.secrets(),
+      redact: (value) => this.#scrubber.redact(value),
       metrics: this.metrics,
     });
     this.#services = services;
@@ -213,7 +220,7 @@ export class Gateway {
       // WebChat / Control UI (web/dist) at `/`, after the API routes.
       createStaticHandler(findWebRoot(import.meta.url) ?? `${paths.stateDir}/web`),
     );
-    this.#scrubber.setSource(() => [this.secret, ...this.runs.modelSecrets()]);
+    this.#scrubber.setSource(() => [this.secret, ...this.#configSecrets, ...this.runs.modelSecrets()]);
     registerAllMethods(this.registry, {
       services,
       clock: this.clock,
@@ -252,9 +259,12 @@ export class Gateway {
         onClose: (conn) => this.#onClose(conn),
         onRefused: (reason, remote, origin) =>
           this.logger.warn({ reason, remote, origin }, 'connection refused'),
+        scrub: (frame) => this.#scrubber.scrubFrame(frame),
       },
       {
         readiness: () => this.#readiness,
+        originAllowed: (origin) =>
+          originAllowed(origin, this.port, this.config.gateway.controlUi.allowedOrigins),
         extra: (req, res) => this.#httpRoutes.some((route) => route(req, res)),
       },
     );
@@ -425,6 +435,7 @@ export class Gateway {
   async #apply(loaded: LoadedConfig): Promise<{ hotReloaded: string[]; restartRequired: string[] }> {
     const plan = planReload(this.#loaded.config, loaded.config);
     this.#loaded = loaded;
+    this.#configSecrets = await collectConfigSecrets(loaded.config, this.#env);
     if (plan.changed.length === 0) return { hotReloaded: [], restartRequired: [] };
     const c = loaded.config;
     this.logger.level = c.logging.level;
@@ -451,7 +462,6 @@ export class Gateway {
     if (same) return;
     this.#secret = next;
     this.#secretGeneration++;
-    this.#scrubber.set([this.secret]);
     // Let the response to the request that changed the secret go out first, then close the old ones.
     setTimeout(() => {
       for (const conn of this.transport.connections.values()) {

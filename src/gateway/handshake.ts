@@ -15,7 +15,7 @@ import {
 } from '../protocol/index.js';
 import { type GatewaySecret, secretsEqual } from './auth.js';
 import type { Connection } from './connection.js';
-import type { FailureLimiter } from './rate-limit.js';
+import { type FailureLimiter, failureKeys } from './rate-limit.js';
 import { wireError } from './wire-error.js';
 
 const frameValidator = compileValidator<RequestFrame>(RequestFrameSchema);
@@ -46,7 +46,7 @@ export function salvageId(frame: unknown): string | undefined {
 }
 
 function rateKeys(conn: Connection): string[] {
-  return conn.origin ? [`ip:${conn.remoteAddress}`, `origin:${conn.origin}`] : [`ip:${conn.remoteAddress}`];
+  return failureKeys(conn.remoteAddress, conn.origin);
 }
 
 function reject(

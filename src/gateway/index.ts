@@ -6,6 +6,7 @@ export { ensureGatewayToken, secretsEqual } from './auth.js';
 export type { GatewayStartOptions } from './gateway.js';
 export { Gateway } from './gateway.js';
 export { IdempotencyStore } from './idempotency.js';
+export { CENSOR, SecretScrubber, secretForms } from './redactor.js';
 export { runGateway } from './run.js';
 export type { AgentToolPorts } from './services.js';
 export { agentToolset, describeAgentToolset } from './services.js';

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatSessionKey } from '../routing/index.js';
 import { errorMessage, isCarapaceError } from '../shared/index.js';
 import { secretsEqual } from './auth.js';
-import type { FailureLimiter } from './rate-limit.js';
+import { type FailureLimiter, failureKeys } from './rate-limit.js';
 import type { RunService } from './runs/run-service.js';
 import type { TurnRequest } from './runs/types.js';
 import type { GatewaySessions } from './sessions.js';
@@ -90,10 +90,11 @@ export function createOpenAiHandler(deps: OpenAiHttpDeps) {
     if (secret === undefined) return true;
     const header = req.headers.authorization ?? '';
     const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-    const key = `ip:${req.socket.remoteAddress ?? 'unknown'}`;
-    if (deps.limiter.retryAfter(key) > 0) return false;
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+    const keys = failureKeys(req.socket.remoteAddress, origin);
+    if (keys.some((k) => deps.limiter.retryAfter(k) > 0)) return false;
     if (token && secretsEqual(token, secret)) return true;
-    if (token) deps.limiter.fail(key);
+    if (token) for (const k of keys) deps.limiter.fail(k);
     return false;
   };
 

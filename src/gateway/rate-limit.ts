@@ -1,5 +1,15 @@
 import type { Clock } from '../shared/index.js';
 
+/**
+ * The limiter keys of one authentication attempt: its address, and its browser Origin when it has one
+ * (a page guessing from a browser is locked out by Origin too, loopback included).
+ */
+export function failureKeys(remote: string | undefined, origin: string | undefined): string[] {
+  const keys = [`ip:${remote ?? 'unknown'}`];
+  if (origin !== undefined) keys.push(`origin:${origin.toLowerCase()}`);
+  return keys;
+}
+
 export interface RateLimitPolicy {
   maxFailures: number;
   windowMs: number;

@@ -97,6 +97,13 @@ export class SecretScrubber {
     return this.contains(text) ? JSON.stringify(this.scrub(frame)) : text;
   }
 
+  /** `value` itself when it holds no registered secret, else a scrubbed copy (cheap for the common case). */
+  redact<T>(value: T): T {
+    if (this.#needles.length === 0 && !this.#source) return value;
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    return text !== undefined && this.contains(text) ? this.scrub(value) : value;
+  }
+
   /** A copy of `value` with every string scrubbed (objects and arrays deep, up to 8 levels). */
   scrub<T>(value: T, depth = 0): T {
     if (depth === 0) this.#refresh();

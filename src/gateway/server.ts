@@ -4,7 +4,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { CloseCode, PRE_AUTH_MAX_PAYLOAD } from '../protocol/index.js';
 import { shortId } from '../shared/index.js';
 import { Connection } from './connection.js';
-import { type HttpDeps, handleHttp } from './http-routes.js';
+import { CREDENTIAL_QUERY, type HttpDeps, handleHttp } from './http-routes.js';
 import { originAllowed } from './origin.js';
 
 export interface TransportLimits {
@@ -22,6 +22,8 @@ export interface TransportHandlers {
   onRefused(reason: string, remote: string, origin: string | undefined): void;
   /** A frame was written to a connection (metrics). */
   onFrameSent?(): void;
+  /** Serialize an outgoing frame with every registered secret masked. */
+  scrub?(frame: unknown): string;
 }
 
 function refuseUpgrade(socket: Duplex, status: number, text: string): void {
@@ -106,6 +108,12 @@ export class GatewayTransport {
       refuseUpgrade(socket, 403, `no WebSocket endpoint at ${path}; connect to /`);
       return;
     }
+    const query = new URL(req.url ?? '/', 'http://gateway.invalid').searchParams;
+    if ([...query.keys()].some((k) => CREDENTIAL_QUERY.test(k))) {
+      this.handlers.onRefused('credential-in-url', remote, origin);
+      refuseUpgrade(socket, 403, 'credentials go in the connect frame, never in the URL');
+      return;
+    }
     if (origin !== undefined && !originAllowed(origin, this.#port, limits.allowedOrigins)) {
       this.handlers.onRefused('origin', remote, origin);
       refuseUpgrade(
@@ -133,6 +141,7 @@ export class GatewayTransport {
       () => this.limits().maxBufferedBytes,
       (c) => c.close(CloseCode.policyViolation, 'slow consumer: send buffer exceeded maxBufferedBytes'),
       this.handlers.onFrameSent,
+      this.handlers.scrub,
     );
     this.connections.set(conn.id, conn);
     this.#alive.set(ws, true);

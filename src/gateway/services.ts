@@ -31,6 +31,7 @@ import {
   type MessagePort,
   resolveToolPolicy,
   type SessionStatusPort,
+  stripSpecialTokens,
   wrapUntrusted,
 } from '../tools/index.js';
 import { AgentBus } from './agents-bus/index.js';
@@ -41,6 +42,7 @@ import type { Logger } from './logger.js';
 import { agentFinal } from './methods/agent.js';
 import { RunService } from './runs/run-service.js';
 import { GatewaySessions } from './sessions.js';
+import { GatewayTaint } from './taint.js';
 import { seedWorkspace } from './workspace-seed.js';
 
 /** What the subsystems need from the gateway that hosts them. */
@@ -55,6 +57,10 @@ export interface ServiceHost {
   broadcast(event: string, payload: unknown): void;
   /** The gateway's own secret (for scrubbing tool output). */
   secret(): string | undefined;
+  /** Every registered secret (the redactor's list): scrubbed from tool output and transcripts. */
+  secrets?(): readonly string[];
+  /** Mask every registered secret in a value (the redactor). */
+  redact?<T>(value: T): T;
   /** Run and model-call metrics (`GET /metrics`). */
   metrics?: RunMetrics;
 }
@@ -93,6 +99,8 @@ export async function createServices(host: ServiceHost): Promise<Services> {
     else host.broadcast('exec.approval.resolved', { id: event.id, decision: event.decision, by: event.by });
   });
   const approvals = createExecApprovalsStore({ path: join(host.paths.stateDir, 'exec-approvals.json') });
+  // Tainted turns: what each run read, and approvals for what it then wants to do.
+  const taint = new GatewayTaint({ config: host.config, sessions, broker });
   // Memory indexes (one per agent) and skill discovery: both follow their files on disk without a restart.
   const memory = new MemoryManager({
     agentsDir: host.paths.agentsDir,
@@ -142,6 +150,7 @@ export async function createServices(host: ServiceHost): Promise<Services> {
     broker,
     store: approvals,
     notify: (sessionKey, text) => runsRef?.notify(sessionKey, text),
+    isTainted: (ctx) => taint.isTainted(ctx.runId),
   });
   const tools = (agentId: string, _sessionKey: string): readonly AgentTool[] => {
     const config = host.config();
@@ -153,6 +162,7 @@ export async function createServices(host: ServiceHost): Promise<Services> {
             if (!channelsRef) throw new Error('no channels are running');
             const res = await channelsRef.send({
               ...req,
+              text: host.redact ? host.redact(req.text) : req.text,
               idempotencyKey: `${meta.runId}:${req.channel}:${req.to}:${req.text.length}`,
             });
             return res.messageId ? { messageId: String(res.messageId) } : {};
@@ -171,7 +181,7 @@ export async function createServices(host: ServiceHost): Promise<Services> {
         skillDirs: () => skillsFor(agentId).then(listedSkillDirs),
       },
     );
-    return filterTools(all, resolveToolPolicy(config, agentId));
+    return taint.guard(filterTools(all, resolveToolPolicy(config, agentId)));
   };
   const runs = new RunService({
     config: host.config,
@@ -182,11 +192,14 @@ export async function createServices(host: ServiceHost): Promise<Services> {
     timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
     broadcast: (event, payload) => host.broadcast(event, payload),
     secrets: () => {
+      if (host.secrets) return [...host.secrets()];
       const s = host.secret();
       return s ? [s] : [];
     },
     logger: host.logger,
     tools,
+    guard: (run) => taint.begin(run),
+    ...(host.redact ? { redact: <T>(value: T) => host.redact!(value) } : {}),
     skills: skillsFor,
     ...(host.metrics ? { metrics: host.metrics } : {}),
     onRecoveredFinal: (req, outcome) => {
@@ -214,7 +227,8 @@ export async function createServices(host: ServiceHost): Promise<Services> {
           method: 'channel' as const,
           sessionKey: route.sessionKey,
           agentId: route.agentId,
-          message: envelope.text,
+          // Chat-template tokens never reach a model from a chat (they could fake a turn boundary).
+          message: stripSpecialTokens(envelope.text),
           acceptedAt: host.clock.now(),
         };
         try {

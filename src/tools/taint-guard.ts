@@ -75,7 +75,8 @@ function argvOf(name: string, args: Record<string, unknown>): string[] {
   const clip = (v: string) => (v.length > 200 ? `${v.slice(0, 200)}…` : v);
   if (name === 'message') return ['message', s(args.channel), s(args.to), clip(s(args.text))];
   if (name === 'cron') return ['cron', s(args.action), clip(s(args.task ?? args.text ?? ''))];
-  if (name === 'write' || name === 'edit') return [name, s(args.path)];
+  if (name === 'write') return ['write', s(args.path), clip(s(args.content))];
+  if (name === 'edit') return ['edit', s(args.path), clip(s(args.new_string))];
   if (name === 'apply_patch') return ['apply_patch', ...writeTargets(name, args).map((t) => t.path)];
   return [name, clip(JSON.stringify(args))];
 }

@@ -2,7 +2,12 @@ import { join } from 'node:path';
 import type { AgentTool, ContextInput } from '../../agent/index.js';
 import type { Config, ThinkingLevel } from '../../config/index.js';
 import type { RunMetrics } from '../../metrics/index.js';
-import { AUTH_PROFILES_FILE, createModelRuntime, type ModelRuntime } from '../../models/index.js';
+import {
+  AUTH_PROFILES_FILE,
+  createModelRuntime,
+  type ModelRuntime,
+  scrubSecrets,
+} from '../../models/index.js';
 import { Inbox, LaneManager, type LaneOutcome } from '../../sessions/index.js';
 import { type Clock, errorMessage, TextFileCache } from '../../shared/index.js';
 import type { Logger } from '../logger.js';
@@ -10,6 +15,7 @@ import type { GatewaySessions } from '../sessions.js';
 import type { Broadcast } from './run-events.js';
 import { RunEvents } from './run-events.js';
 import { runTurn } from './turn.js';
+import type { TurnDeps } from './turn-shared.js';
 import type { TurnRequest, TurnResult } from './types.js';
 
 /** A recovered message whose turn already started this often (and crashed) is answered with an error. */
@@ -33,6 +39,10 @@ export interface RunServiceDeps {
   skills?: (agentId: string) => Promise<Pick<ContextInput, 'skills' | 'skillsOmitted'>>;
   /** A recovered `agent` run finished: record its final answer for retries of the same key. */
   onRecoveredFinal(req: TurnRequest, outcome: LaneOutcome<TurnResult>): void;
+  /** Taint tracking of each run (tainted turns). */
+  guard?: TurnDeps['guard'];
+  /** The redactor: model output is masked before events and the transcript. */
+  redact?: TurnDeps['redact'];
   /** Run and model-call metrics (`GET /metrics`). */
   metrics?: RunMetrics;
 }
@@ -157,6 +167,8 @@ export class RunService {
   ): Promise<
     { duplicate: false; outcome: Promise<LaneOutcome<TurnResult>> } | { duplicate: 'open' | 'answered' }
   > {
+    // A registered secret in a message is masked before it is stored anywhere or shown to a model.
+    req = { ...req, message: scrubSecrets(req.message, this.deps.secrets()) };
     // Not durable: the caller keeps its own record (the scheduler marks a run cut short by a crash
     // `interrupted` and must not see it replayed).
     if (options.durable === false) return { duplicate: false, outcome: this.#enqueue(req, req.runId) };
@@ -226,6 +238,8 @@ export class RunService {
         readFile: this.#files.read,
         ...(this.deps.tools ? { tools: this.deps.tools } : {}),
         ...(this.deps.skills ? { skills: this.deps.skills } : {}),
+        ...(this.deps.guard ? { guard: this.deps.guard } : {}),
+        ...(this.deps.redact ? { redact: this.deps.redact } : {}),
       });
     } catch (err) {
       const last = job.messages[job.messages.length - 1]!;
@@ -267,7 +281,9 @@ export class RunService {
       const store = this.deps.sessions.store(agentId);
       void store
         .ensureSession(key)
-        .then(() => store.appendMessage(key, { role: 'system', content: text }))
+        .then(() =>
+          store.appendMessage(key, { role: 'system', content: scrubSecrets(text, this.deps.secrets()) }),
+        )
         .catch((err) =>
           this.deps.logger.warn({ err: errorMessage(err), sessionKey }, 'could not record a session note'),
         );

@@ -48,6 +48,8 @@ export async function runModelTurn(input: ModelTurnInput): Promise<TurnResult> {
     return localReply(job, store, events, base, err.message, { kind: 'config', message: err.message });
   }
   const ref = model!;
+  const guard = deps.guard?.({ runId, method: first.method });
+  for (const m of input.context) guard?.observe(m);
   const fallbacks = first.model || entry.model ? [] : chain.fallbacks;
   const defaults = config.agents.defaults;
   const tools: readonly AgentTool[] = deps.tools?.(agentId, sessionKey) ?? [];
@@ -128,6 +130,7 @@ export async function runModelTurn(input: ModelTurnInput): Promise<TurnResult> {
       idleTimeoutMs: defaults.idleTimeoutSeconds * 1000,
       toolResultMaxChars: defaults.toolResultMaxChars,
       secrets,
+      ...(guard ? { observe: guard.observe } : {}),
       takeSteered: () =>
         job.takeSteered().map((r) => {
           const m = userMessage(r.message, r.acceptedAt);
@@ -135,7 +138,7 @@ export async function runModelTurn(input: ModelTurnInput): Promise<TurnResult> {
           return m;
         }),
     });
-    for await (const ev of run) events.agent(ev);
+    for await (const ev of run) events.agent(deps.redact ? deps.redact(ev) : ev);
     return run.result;
   };
   let result = await runOnce(context);
@@ -144,10 +147,12 @@ export async function runModelTurn(input: ModelTurnInput): Promise<TurnResult> {
     const forced = await compact(true);
     if (forced.compacted) result = await runOnce(forced.messages);
   }
+  if (deps.redact) result = deps.redact(result);
   for (const m of result.newMessages) {
     const id = (m.role === 'user' && steeredIds.get(m)) || runId;
     await store.appendMessage(sessionKey, toTranscriptFields(m, id));
   }
+  guard?.end();
   events.end(result);
   const out: TurnResult = {
     ...base,

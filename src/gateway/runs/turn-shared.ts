@@ -4,6 +4,7 @@ import { emptyCost, emptyUsage, type ModelRuntime } from '../../models/index.js'
 import type { LaneJob, SessionStore } from '../../sessions/index.js';
 import type { Clock } from '../../shared/index.js';
 import type { GatewaySessions } from '../sessions.js';
+import type { RunGuard } from '../taint.js';
 import type { Broadcast, RunEvents } from './run-events.js';
 import type { TurnRequest, TurnResult } from './types.js';
 
@@ -25,6 +26,10 @@ export interface TurnDeps {
   thinking: Map<string, ThinkingLevel>;
   /** Reads workspace files (cached while unchanged on disk). */
   readFile(path: string): Promise<string>;
+  /** Masks every registered secret in a value (model output on its way to events and the transcript). */
+  redact?: <T>(value: T) => T;
+  /** Starts the taint tracking of a run (tainted turns); the turn feeds it every message the model sees. */
+  guard?: (run: { runId: string; method: string }) => RunGuard;
 }
 
 export function statusOf(stopReason: string): TurnResult['status'] {

@@ -157,6 +157,7 @@ function addRouteCommand(program: Command, ctx: CliContext, done: Done): void {
       .option('--peer <kind:id>', 'who it comes from: dm:<id>, group:<id> or channel:<id>')
       .option('--guild <id>', 'guild (Discord server) id')
       .option('--team <id>', 'team (Slack workspace) id')
+      .option('--roles <ids>', "the sender's Discord role ids, comma-separated (for role bindings)")
       .option('--thread <id>', 'thread id')
       .option('--json', 'print the route as JSON'),
   ).action(async (opts) => done(await (await import('./commands/route.js')).route(ctx, opts)));

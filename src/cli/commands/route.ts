@@ -12,6 +12,8 @@ export interface RouteFlags extends StateFlags {
   peer?: string;
   guild?: string;
   team?: string;
+  /** Comma-separated Discord role ids of the sender. */
+  roles?: string;
   thread?: string;
   json?: boolean;
 }
@@ -31,6 +33,21 @@ export function parsePeer(text: string): { kind: PeerKind; id: string } {
   return { kind, id };
 }
 
+/** `111, 222` → `['111', '222']`: the sender's role ids. Usage error when no id is left. */
+export function parseRoles(text: string): string[] {
+  const roles = [
+    ...new Set(
+      text
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
+    ),
+  ];
+  if (roles.length === 0)
+    throw usageError(`--roles must name at least one role id (e.g. 111,222), got '${text}'`);
+  return roles;
+}
+
 /** The routing input the flags describe. */
 export function routeInput(flags: RouteFlags): RouteInput {
   if (!flags.channel.trim()) throw usageError('--channel must not be empty');
@@ -39,6 +56,7 @@ export function routeInput(flags: RouteFlags): RouteInput {
   if (flags.peer !== undefined) input.peer = parsePeer(flags.peer);
   if (flags.guild !== undefined) input.guildId = flags.guild;
   if (flags.team !== undefined) input.teamId = flags.team;
+  if (flags.roles !== undefined) input.roles = parseRoles(flags.roles);
   if (flags.thread !== undefined) input.threadId = flags.thread;
   return input;
 }

@@ -10,6 +10,7 @@ import {
 } from './options.js';
 import { registerChannelCommands } from './register-channels.js';
 import { registerCronCommands } from './register-cron.js';
+import { registerImportCommands } from './register-import.js';
 import { registerMemoryCommands } from './register-memory.js';
 import { registerSkillsCommands } from './register-skills.js';
 import { registerToolsCommands } from './register-tools.js';
@@ -32,6 +33,7 @@ const COMMAND_GROUPS: readonly RegisterCommands[] = [
   registerToolsCommands,
   registerSkillsCommands,
   registerMemoryCommands,
+  registerImportCommands,
 ];
 
 /** Build the `carapace` program. `setExit` receives a command's exit status when it is not 0. */

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { type FSWatcher, watch } from 'node:fs';
 import { chmod, mkdir, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Config, StatePaths } from '../config/index.js';
 import { resolveSecret } from '../config/index.js';
 import { CarapaceError, errnoCode, newToken, writeFileAtomic } from '../shared/index.js';
@@ -70,4 +71,45 @@ export function bindHost(bind: string): string {
   if (bind === 'loopback' || bind === 'localhost') return '127.0.0.1';
   if (bind === 'lan' || bind === 'all') return '0.0.0.0';
   return bind;
+}
+
+/**
+ * The file the gateway secret is read from, when it is one: the generated token file, or a
+ * `{ source: 'file' }` reference (`~/` = home). Undefined for inline and env secrets.
+ */
+export function secretFilePath(
+  config: Config,
+  paths: StatePaths,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
+  const auth = config.gateway.auth;
+  if (auth.mode === 'none') return undefined;
+  const ref = auth.mode === 'password' ? auth.password : auth.token;
+  if (ref === undefined) return auth.mode === 'token' ? paths.tokenPath : undefined;
+  if (typeof ref === 'string' || ref.source !== 'file') return undefined;
+  return env.HOME && ref.path.startsWith('~/') ? join(env.HOME, ref.path.slice(2)) : ref.path;
+}
+
+/**
+ * Call `onChange` (debounced) whenever `file` is written, replaced or removed: a token rotated by
+ * replacing its file applies at once, like one changed in the config. Returns the stop function.
+ */
+export function watchSecretFile(file: string, onChange: () => void, debounceMs = 50): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(dirname(file), { persistent: false }, (_event, name) => {
+      if (name !== null && name !== basename(file)) return;
+      clearTimeout(timer);
+      timer = setTimeout(onChange, debounceMs);
+      timer.unref();
+    });
+    watcher.on('error', () => undefined);
+  } catch {
+    // The folder is not there (yet): changes to it are picked up with the next config reload.
+  }
+  return () => {
+    clearTimeout(timer);
+    watcher?.close();
+  };
 }

@@ -20,7 +20,14 @@ import {
   type StateVersion,
 } from '../protocol/index.js';
 import { CarapaceError, type Clock, errnoCode, newToken, systemClock } from '../shared/index.js';
-import { bindHost, type GatewaySecret, isLoopbackAddress, resolveGatewaySecret } from './auth.js';
+import {
+  bindHost,
+  type GatewaySecret,
+  isLoopbackAddress,
+  resolveGatewaySecret,
+  secretFilePath,
+  watchSecretFile,
+} from './auth.js';
 import type { Connection } from './connection.js';
 import { dispatchFrame } from './dispatch.js';
 import { type EventLoopHealth, EventLoopMonitor, IDLE_EVENT_LOOP } from './event-loop.js';
@@ -82,6 +89,8 @@ export class Gateway {
   readonly #startedMono = performance.now();
   readonly #limiter: FailureLimiter;
   #watcher: ConfigWatcher | undefined;
+  /** Watches the file the secret comes from (a token rotated by replacing its file applies at once). */
+  #secretWatch: { path: string; stop: () => void } | undefined;
   #overrides: Record<string, unknown> = {};
   readonly #eventListeners = new Set<(event: string, payload: unknown) => void>();
   readonly #httpRoutes: ((req: IncomingMessage, res: ServerResponse) => boolean)[] = [];
@@ -279,6 +288,7 @@ export class Gateway {
     this.#eventLoop.start();
     this.#startTimers();
     await this.#watchConfig();
+    this.#watchSecret();
     this.#readiness = 'ready';
     const replayed = await this.runs.start();
     await this.#services.channels.start();
@@ -453,8 +463,24 @@ export class Gateway {
     return { hotReloaded: plan.hot, restartRequired: plan.restart };
   }
 
+  /** Follow the file the secret is read from (re-aimed when the config names another one). */
+  #watchSecret(): void {
+    const path = secretFilePath(this.config, this.paths, this.#env);
+    if (path === this.#secretWatch?.path) return;
+    this.#secretWatch?.stop();
+    this.#secretWatch = undefined;
+    if (path === undefined) return;
+    const stop = watchSecretFile(path, () => {
+      this.#rotateSecret().catch((err) =>
+        this.logger.error({ err: String(err) }, 'the gateway secret file changed but cannot be read'),
+      );
+    });
+    this.#secretWatch = { path, stop };
+  }
+
   /** A new secret: new connects must use it and connections made with the old one are closed. */
   async #rotateSecret(): Promise<void> {
+    this.#watchSecret();
     const next = await resolveGatewaySecret(this.config, this.paths, this.#env);
     const same =
       next.mode === this.#secret.mode &&
@@ -487,6 +513,7 @@ export class Gateway {
 
   async #teardown(): Promise<void> {
     await this.#watcher?.stop();
+    this.#secretWatch?.stop();
     await this.#services?.scheduler
       .stop()
       .catch((err) => this.logger.error({ err: String(err) }, 'scheduler stop failed'));

@@ -16,6 +16,7 @@ import {
   effectiveExecPolicy,
   fingerprintDir,
   fingerprintFile,
+  isInside,
   sanitizePathDirs,
 } from '../approvals/index.js';
 import { SandboxRunner, sandboxRequired } from '../sandbox/index.js';
@@ -133,6 +134,10 @@ export function createExecTool(deps: ExecToolDeps): AgentTool<typeof ExecParamsS
     }
     const cwdFp = await fingerprintDir(resolve(workspace, args.workdir ?? '.'));
     if (!cwdFp) return refuse('EXEC_BAD_WORKDIR', `no such directory: ${args.workdir}`);
+    // The working directory is fenced like a file path, in every mode (symlinks resolved).
+    if (!isInside(cwdFp.path, workspace)) {
+      return refuse('EXEC_BAD_WORKDIR', `workdir '${args.workdir}' is outside the workspace`);
+    }
     const sandboxed = sandboxRequired(cfg.sandbox.mode, ownerMain);
     let launch = hostLauncher(deps.spawn);
     if (sandboxed) {

@@ -12,6 +12,7 @@ import { registerChannelCommands } from './register-channels.js';
 import { registerCronCommands } from './register-cron.js';
 import { registerImportCommands } from './register-import.js';
 import { registerMemoryCommands } from './register-memory.js';
+import { registerOpsCommands } from './register-ops.js';
 import { registerSkillsCommands } from './register-skills.js';
 import { registerToolsCommands } from './register-tools.js';
 import { registerWhatsAppCommands } from './register-whatsapp.js';
@@ -34,6 +35,8 @@ const COMMAND_GROUPS: readonly RegisterCommands[] = [
   registerSkillsCommands,
   registerMemoryCommands,
   registerImportCommands,
+  // After the built-in `gateway` command: adds `gateway install|uninstall|status|restart` to it.
+  registerOpsCommands,
 ];
 
 /** Build the `carapace` program. `setExit` receives a command's exit status when it is not 0. */

@@ -58,10 +58,19 @@ export class Delivery {
     text: string,
     opts: { replyTo?: string | undefined; threadId?: string | undefined } = {},
   ): Promise<QueuedChunk[]> {
-    const texts = chunkText(text, this.deps.adapter.capabilities.textLimit);
-    const chunks = await this.deps.queue.enqueue(key, to, texts, opts);
+    const chunks = await this.record(key, to, text, opts);
     await this.#inOrder(to, () => this.#sendAll(chunks));
     return this.deps.queue.byKey(key);
+  }
+
+  /** Chunk `text` and record the chunks under `key` (durably) without sending; a known key keeps its chunks. */
+  record(
+    key: string,
+    to: string,
+    text: string,
+    opts: { replyTo?: string | undefined; threadId?: string | undefined } = {},
+  ): Promise<QueuedChunk[]> {
+    return this.deps.queue.enqueue(key, to, chunkText(text, this.deps.adapter.capabilities.textLimit), opts);
   }
 
   /** Send chunks a previous process left unfinished. */

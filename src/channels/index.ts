@@ -44,7 +44,7 @@ export {
   PAIRING_TTL_MS,
 } from './pairing.js';
 export { approvePairingInState, listPairingInState } from './pairing-local.js';
-export type { EmitFn, InboundSink, SleepFn } from './ports.js';
+export type { EmitFn, InboundSink, ReplyTarget, SleepFn } from './ports.js';
 export type { SlackAdapterOptions } from './slack/adapter.js';
 export { SlackAdapter } from './slack/adapter.js';
 export { markdownToSlackMrkdwn } from './slack/format.js';

@@ -20,9 +20,9 @@ import type {
   PairingListEntry,
 } from './manager-types.js';
 import type { QueuedChunk } from './outbound-queue.js';
-import { InboundPipeline } from './pipeline.js';
+import { InboundPipeline, replyText } from './pipeline.js';
 import { invalidMentionPatterns } from './policy.js';
-import { type EmitFn, type InboundSink, type SleepFn, silentLogger } from './ports.js';
+import { type EmitFn, type InboundSink, type ReplyTarget, type SleepFn, silentLogger } from './ports.js';
 import { SlackAdapter } from './slack/adapter.js';
 import { TelegramAdapter } from './telegram/adapter.js';
 import { WhatsAppAdapter } from './whatsapp/adapter.js';
@@ -65,6 +65,8 @@ export class ChannelManager {
   readonly #retry: RetryPolicy;
   #abort = new AbortController();
   #started = false;
+  /** Replies recorded before `start()`: sent once the adapters run. */
+  #afterStart: (() => void)[] = [];
 
   constructor(private readonly options: ChannelManagerOptions) {
     this.#logger = options.logger ?? silentLogger;
@@ -131,6 +133,29 @@ export class ChannelManager {
       });
       for (const accountId of adapter.accountIds()) void this.#resume(adapter, accountId);
     }
+    for (const send of this.#afterStart.splice(0)) send();
+  }
+
+  /**
+   * Record the reply to an inbound message in the outbound queue (durably: a crash after this still
+   * sends it) and send it in the background. Idempotent per `target.key`: the pipeline's own delivery of
+   * the same reply finds it recorded and sends nothing twice. An empty reply is nothing to send.
+   */
+  async enqueueReply(target: ReplyTarget, result: { text: string } | { error: string }): Promise<void> {
+    const text = replyText(result);
+    if (!text.trim()) return;
+    const adapter = this.#adapterOf(target.channel);
+    const rt = await this.#account(adapter, this.#accountOf(adapter, target.accountId));
+    const opts = { replyTo: target.replyTo, threadId: target.threadId };
+    await rt.delivery.record(target.key, target.to, text, opts);
+    const send = () => {
+      rt.delivery.deliver(target.key, target.to, text, opts).catch((err) => {
+        if (!this.#abort.signal.aborted)
+          this.#logger.error({ ...target, error: errorMessage(err) }, 'reply delivery failed');
+      });
+    };
+    if (this.#started) send();
+    else this.#afterStart.push(send);
   }
 
   async stop(): Promise<void> {

@@ -5,11 +5,16 @@ import type { AccountRuntime } from './account.js';
 import type { ChannelAdapter, ChannelLogger, ChannelPolicy } from './contract.js';
 import { PAIRING_TTL_MS, type PairingRequest } from './pairing.js';
 import { dmDecision, effectiveDmScope, GroupHistory, groupDecision, withGroupHistory } from './policy.js';
-import type { EmitFn, InboundSink } from './ports.js';
+import type { EmitFn, InboundSink, ReplyTarget } from './ports.js';
 
 /** How often the typing indicator is renewed while a turn runs (Telegram shows it for ~5 s). */
 const TYPING_EVERY_MS = 4000;
 const MAX_ERROR_REPLY = 300;
+
+/** What the sender sees for a turn's result: its text, or the error (shortened, with a warning sign). */
+export function replyText(result: { text: string } | { error: string }): string {
+  return 'text' in result ? result.text : `⚠️ ${result.error.slice(0, MAX_ERROR_REPLY)}`;
+}
 
 export interface PipelineDeps {
   config(): Config;
@@ -168,6 +173,15 @@ export class InboundPipeline {
         .react(envelope.accountId, envelope.peer.id, envelope.messageId, policy.ackReaction)
         .catch(() => {});
     }
+    const replyTo = isGroup && adapter.capabilities.replyThreading ? envelope.messageId : undefined;
+    const target: ReplyTarget = {
+      channel: adapter.channel,
+      accountId: envelope.accountId,
+      to: envelope.peer.id,
+      key: `reply:${key}`,
+      ...(replyTo !== undefined ? { replyTo } : {}),
+      ...(envelope.threadId !== undefined ? { threadId: envelope.threadId } : {}),
+    };
     let result: { text: string } | { error: string };
     try {
       await turn.wait;
@@ -175,6 +189,7 @@ export class InboundPipeline {
         { ...envelope, text },
         { agentId: route.agentId, sessionKey: route.sessionKey },
         key,
+        target,
       );
       rt.stats.submitted++;
       turn.done();
@@ -182,10 +197,9 @@ export class InboundPipeline {
     } finally {
       stopTyping();
     }
-    const reply = 'text' in result ? result.text : `⚠️ ${result.error.slice(0, MAX_ERROR_REPLY)}`;
+    const reply = replyText(result);
     if (!reply.trim()) return;
-    const replyTo = isGroup && adapter.capabilities.replyThreading ? envelope.messageId : undefined;
-    await rt.delivery.deliver(`reply:${key}`, envelope.peer.id, reply, {
+    await rt.delivery.deliver(target.key, envelope.peer.id, reply, {
       replyTo,
       threadId: envelope.threadId,
     });

@@ -1,6 +1,19 @@
 import type { InboundEnvelope } from '../routing/index.js';
 import type { ChannelLogger } from './contract.js';
 
+/**
+ * Where the reply to one inbound message goes: the outbound `key` (a reply is sent once per key, however
+ * often it is enqueued), the account, the recipient and the platform's threading.
+ */
+export interface ReplyTarget {
+  channel: string;
+  accountId: string;
+  to: string;
+  key: string;
+  replyTo?: string;
+  threadId?: string;
+}
+
 /** Where an accepted inbound message goes: the gateway runs the agent turn and answers with its reply. */
 export interface InboundSink {
   /**
@@ -12,6 +25,8 @@ export interface InboundSink {
     envelope: InboundEnvelope,
     route: { agentId: string; sessionKey: string },
     idempotencyKey: string,
+    /** Where the reply goes: kept with the message so a reply finished after a restart still arrives. */
+    reply?: ReplyTarget,
   ): Promise<{ text: string } | { error: string }>;
 }
 

@@ -13,6 +13,7 @@ import {
   Scheduler,
   type SchedulerPorts,
 } from '../scheduler/index.js';
+import type { LaneOutcome } from '../sessions/index.js';
 import { CarapaceError, type Clock, errorMessage, newId, systemClock } from '../shared/index.js';
 import {
   agentSkillsPrompt,
@@ -41,6 +42,7 @@ import type { IdempotencyStore } from './idempotency.js';
 import type { Logger } from './logger.js';
 import { agentFinal } from './methods/agent.js';
 import { RunService } from './runs/run-service.js';
+import type { TurnResult } from './runs/types.js';
 import { GatewaySessions } from './sessions.js';
 import { GatewayTaint } from './taint.js';
 import { seedWorkspace } from './workspace-seed.js';
@@ -202,6 +204,11 @@ export async function createServices(host: ServiceHost): Promise<Services> {
     ...(host.redact ? { redact: <T>(value: T) => host.redact!(value) } : {}),
     skills: skillsFor,
     ...(host.metrics ? { metrics: host.metrics } : {}),
+    // A channel reply is queued before the message counts as answered (a replayed turn answers too).
+    beforeAnswer: async (req, outcome) => {
+      if (req.method === 'channel' && req.reply && channelsRef)
+        await channelsRef.enqueueReply(req.reply, channelResult(outcome));
+    },
     onRecoveredFinal: (req, outcome) => {
       void host.idempotency.finish('agent', req.runId, { ok: true, payload: agentFinal(req.runId, outcome) });
     },
@@ -220,8 +227,9 @@ export async function createServices(host: ServiceHost): Promise<Services> {
     logger: host.logger.child({ subsystem: 'channels' }),
     emit: (event, payload) => host.broadcast(event, payload),
     sink: {
-      submit: async (envelope, route, idempotencyKey) => {
+      submit: async (envelope, route, idempotencyKey, reply) => {
         const req = {
+          ...(reply ? { reply } : {}),
           v: 1 as const,
           runId: idempotencyKey,
           method: 'channel' as const,
@@ -236,10 +244,7 @@ export async function createServices(host: ServiceHost): Promise<Services> {
           if (sub.duplicate) return { text: '' };
           const outcome = await sub.outcome;
           await rememberRoute(sessions, route, envelope);
-          if (outcome.status !== 'ok') return { error: outcome.error.message };
-          if (outcome.result.status === 'error')
-            return { error: outcome.result.error?.message ?? 'the run failed' };
-          return { text: outcome.result.text };
+          return channelResult(outcome);
         } catch (err) {
           return { error: errorMessage(err) };
         }
@@ -364,6 +369,13 @@ export function schedulerSettings(config: Config) {
     runLogMaxEntries: config.cron.runLogMaxEntries,
     heartbeats: resolveHeartbeats(config.heartbeat, agentIds(config)),
   };
+}
+
+/** What a channel message's sender is told: the reply text, or the error of the run. */
+function channelResult(outcome: LaneOutcome<TurnResult>): { text: string } | { error: string } {
+  if (outcome.status !== 'ok') return { error: outcome.error.message };
+  if (outcome.result.status === 'error') return { error: outcome.result.error?.message ?? 'the run failed' };
+  return { text: outcome.result.text };
 }
 
 /** The channel, account and peer a channel message came from, kept on its session (a heartbeat's `last` target). */

@@ -45,6 +45,11 @@ export interface RunServiceDeps {
   redact?: TurnDeps['redact'];
   /** Run and model-call metrics (`GET /metrics`). */
   metrics?: RunMetrics;
+  /**
+   * A run ended and is about to be marked answered in the inbox: make its answer durable elsewhere first
+   * (a channel reply is queued here, so a crash in between replays the turn instead of losing the reply).
+   */
+  beforeAnswer?(req: TurnRequest, outcome: LaneOutcome<TurnResult>): Promise<void>;
 }
 
 export interface RunInfo {
@@ -192,6 +197,11 @@ export class RunService {
       if ((outcome.status === 'dropped' && outcome.reason === 'shutdown') || cutShort) return outcome;
       const end = outcome.status === 'ok' ? outcome.result.status : outcome.status;
       this.deps.metrics?.runFinished(req.method, end, (this.deps.clock.now() - req.acceptedAt) / 1000);
+      await this.deps
+        .beforeAnswer?.(req, outcome)
+        .catch((err) =>
+          this.deps.logger.error({ err: errorMessage(err), runId: req.runId }, 'reply not queued'),
+        );
       await this.inbox
         .answer(inboxId, outcome.status)
         .catch((err) => this.deps.logger.error({ err: errorMessage(err) }, 'inbox answer failed'));

@@ -21,6 +21,15 @@ export interface TurnRequest {
   model?: string;
   /** Set when the gateway replays it after a restart. */
   recovered?: boolean;
+  /** A channel message: where its reply goes (kept in the inbox, so a replayed turn still answers). */
+  reply?: {
+    channel: string;
+    accountId: string;
+    to: string;
+    key: string;
+    replyTo?: string;
+    threadId?: string;
+  };
 }
 
 /** How a turn ended, for every message it answered. */

@@ -1,0 +1,104 @@
+/**
+ * A Telegram message whose turn is cut off by SIGKILL (the model call is in flight) is replayed from the
+ * inbox on the next start, and its reply still reaches the sender — once. Before replies were queued with
+ * the message, the replayed answer went to the transcript only.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type FakeModelServer,
+  type RecordedRequest,
+  startFakeModelServer,
+} from '../fakes/fake-model-server.js';
+import { FakeTelegram } from '../fakes/fake-telegram.js';
+import { tempStateDir } from '../helpers/gateway-harness.js';
+import { startGatewayProcess } from '../helpers/gateway-process.js';
+import { lastUser, until } from './support.js';
+
+const ALICE = { id: 52001, first_name: 'Alice' };
+let model: FakeModelServer;
+let telegram: FakeTelegram;
+let stateDir: string;
+const children = new Set<ChildProcess>();
+
+beforeAll(async () => {
+  model = await startFakeModelServer();
+  telegram = await FakeTelegram.start();
+  stateDir = await tempStateDir({
+    models: {
+      providers: {
+        fake: {
+          baseUrl: model.baseUrl,
+          api: 'openai-chat',
+          apiKey: 'sk-replay',
+          models: [{ id: 'm', contextWindow: 100_000, maxTokens: 100 }],
+        },
+      },
+      retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 10 },
+    },
+    agents: { defaults: { model: 'fake/m' } },
+    session: { reset: { mode: 'off' } },
+    heartbeat: { every: '0m' },
+    channels: {
+      telegram: {
+        accounts: {
+          default: {
+            botToken: telegram.token,
+            apiRoot: telegram.apiRoot,
+            dmPolicy: 'allowlist',
+            allowFrom: [String(ALICE.id)],
+          },
+        },
+      },
+    },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of children) c.kill('SIGKILL');
+  await telegram?.close();
+  await model?.close();
+  if (stateDir) await rm(stateDir, { recursive: true, force: true });
+});
+
+async function start(): Promise<ChildProcess> {
+  const { child } = await startGatewayProcess(stateDir);
+  children.add(child);
+  return child;
+}
+
+function kill(child: ChildProcess): Promise<void> {
+  children.delete(child);
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+describe('reliability: a channel turn cut off by SIGKILL', () => {
+  it('is answered to the sender after the restart, exactly once', async () => {
+    model.enqueue({ type: 'stall' });
+    const first = await start();
+    telegram.userMessage({ from: ALICE, text: 'are you there?' });
+    await until(() => model.requests.some((r) => lastUser(r).includes('are you there?')), 'the model call');
+    await kill(first);
+    expect(telegram.inChat(ALICE.id)).toEqual([]);
+
+    model.enqueue((req: RecordedRequest) => ({
+      type: 'reply',
+      text: `yes, about: ${lastUser(req).slice(-20)}`,
+    }));
+    const second = await start();
+    try {
+      await until(() => telegram.inChat(ALICE.id).length > 0, 'the reply to reach Alice');
+      // Give a second copy the chance to show up before counting.
+      await new Promise((r) => setTimeout(r, 1000));
+      const shown = telegram.inChat(ALICE.id).map((m) => m.text);
+      expect(shown).toHaveLength(1);
+      expect(shown[0]).toContain('are you there?');
+    } finally {
+      await kill(second);
+    }
+  }, 120_000);
+});

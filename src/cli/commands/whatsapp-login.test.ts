@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WhatsAppEvents, WhatsAppSocket, WhatsAppSocketFactory } from '../../channels/index.js';
 import type { CliContext } from '../context.js';
@@ -60,11 +61,12 @@ describe('carapace channels login whatsapp', () => {
     ctx = {
       version: '0.0.0-test',
       io: {
+        // Colours depend on the terminal and on CI=…; the assertions read the text.
         out: (t) => {
-          out += t;
+          out += stripVTControlCharacters(t);
         },
         err: (t) => {
-          out += t;
+          out += stripVTControlCharacters(t);
         },
       },
       env: {} as CliContext['env'],

@@ -154,8 +154,18 @@ export async function createServices(host: ServiceHost): Promise<Services> {
     notify: (sessionKey, text) => runsRef?.notify(sessionKey, text),
     isTainted: (ctx) => taint.isTainted(ctx.runId),
   });
+  // An agent's tools depend only on the config (their ports reach sessions and runs through the call
+  // context): built once per agent and config, not on every turn.
+  const toolCache = new Map<string, { config: Config; tools: readonly AgentTool[] }>();
   const tools = (agentId: string, _sessionKey: string): readonly AgentTool[] => {
     const config = host.config();
+    const cached = toolCache.get(agentId);
+    if (cached?.config === config && schedulerRef) return cached.tools;
+    const built = buildTools(agentId, config);
+    toolCache.set(agentId, { config, tools: built });
+    return built;
+  };
+  const buildTools = (agentId: string, config: Config): readonly AgentTool[] => {
     const all = agentToolset(
       { config, workspaceDir: sessions.agent(agentId).workspaceDir, env: host.env },
       {

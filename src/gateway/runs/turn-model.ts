@@ -53,7 +53,7 @@ export async function runModelTurn(input: ModelTurnInput): Promise<TurnResult> {
   const fallbacks = first.model || entry.model ? [] : chain.fallbacks;
   const defaults = config.agents.defaults;
   const tools: readonly AgentTool[] = deps.tools?.(agentId, sessionKey) ?? [];
-  const skills = await deps.skills?.(agentId);
+  const skillsListed = deps.skills?.(agentId);
   const report = await assembleContext({
     workspaceDir: agent.workspaceDir,
     readFile: deps.readFile,
@@ -62,7 +62,7 @@ export async function runModelTurn(input: ModelTurnInput): Promise<TurnResult> {
     totalMaxChars: defaults.context.totalMaxChars,
     identity: { agentId, name: agent.name },
     tools,
-    ...skills,
+    ...(await skillsListed),
     now: deps.clock.now(),
     timeZone: deps.timeZone,
     runtime: { model: ref, node: process.version, os: process.platform },

@@ -43,7 +43,8 @@ export class SecretScrubber {
   #needles: string[] = [];
   #secrets: string[] = [];
   #source: (() => readonly (string | undefined)[]) | undefined;
-  #signature = '';
+  /** The list `set` was last given (compared element by element: cheaper than joining on every use). */
+  #last: readonly (string | undefined)[] = [];
 
   /** Read the secrets from `source` (re-read on each use; the needles are rebuilt when the list changes). */
   setSource(source: () => readonly (string | undefined)[]): void {
@@ -54,13 +55,13 @@ export class SecretScrubber {
   #refresh(): void {
     if (!this.#source) return;
     const list = this.#source();
-    const signature = list.join('\u0000');
-    if (signature !== this.#signature) this.set(list);
+    const last = this.#last;
+    if (list.length !== last.length || list.some((s, i) => s !== last[i])) this.set(list);
   }
 
   /** Replace the registered secrets. */
   set(secrets: readonly (string | undefined)[]): void {
-    this.#signature = secrets.join('\u0000');
+    this.#last = [...secrets];
     const kept = [...new Set(secrets.filter((s): s is string => !!s && s.length >= MIN_SECRET_CHARS))];
     const needles = new Set<string>();
     for (const s of kept) for (const f of secretForms(s)) needles.add(f);

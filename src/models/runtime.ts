@@ -29,8 +29,11 @@ export interface ModelRuntimeOptions {
 
 /** A ModelStream with retries, key failover and model fallbacks, plus what status output needs. */
 export interface ModelRuntime extends ModelStream {
-  /** Every API key and header value resolved so far, for scrubbing text elsewhere. Never log this. */
-  knownSecrets(): string[];
+  /**
+   * Every API key and header value resolved so far, for scrubbing text elsewhere. Never log this. The same
+   * array is returned until a new secret is seen.
+   */
+  knownSecrets(): readonly string[];
   /** Keys resting after a 401/403/429. */
   cooldowns(): { profile: string; until: number; reason: CooldownReason }[];
 }
@@ -55,6 +58,13 @@ export function createModelRuntime(options: ModelRuntimeOptions): ModelRuntime {
   const random = options.random ?? Math.random;
   const book = new CooldownBook();
   const secrets = new Set<string>();
+  /** `knownSecrets()`'s answer: the same array until a new secret is seen (callers compare by identity). */
+  let secretsView: readonly string[] = [];
+  const remember = (secret: string) => {
+    if (secrets.has(secret)) return;
+    secrets.add(secret);
+    secretsView = [...secrets];
+  };
   const scrub = (text: string) => scrubSecrets(text, secrets);
 
   async function* withRetries(
@@ -139,8 +149,8 @@ export function createModelRuntime(options: ModelRuntimeOptions): ModelRuntime {
         readFile,
         profilesPath: options.authProfilesPath,
       });
-      for (const p of keys.profiles) if (p.apiKey) secrets.add(p.apiKey);
-      for (const v of Object.values(resolved.provider.headers ?? {})) secrets.add(v);
+      for (const p of keys.profiles) if (p.apiKey) remember(p.apiKey);
+      for (const v of Object.values(resolved.provider.headers ?? {})) remember(v);
       const usable = keys.profiles.filter((p) => !book.resting(p.id, clock.now()));
       if (usable.length === 0) {
         last = noUsableKey(ref, resolved.providerId, keys.profiles.length > 0, keys.problems.map(scrub));
@@ -185,7 +195,7 @@ export function createModelRuntime(options: ModelRuntimeOptions): ModelRuntime {
         };
       }
     },
-    knownSecrets: () => [...secrets],
+    knownSecrets: () => secretsView,
     cooldowns: () => book.list(clock.now()),
   };
 }

@@ -1,4 +1,5 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdirSync, type Stats, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode, errorMessage } from '../shared/index.js';
 import { createFrontmatterValidator, parseSkillFile } from './frontmatter.js';
@@ -34,7 +35,9 @@ interface CacheEntry {
  * Discovers skills: each folder `<root>/<name>/` with a SKILL.md is one. Every `list` re-reads the roots
  * and stats each SKILL.md, so skills added, edited or removed on disk show up on the next call without a
  * restart; a file is parsed again only when its mtime or size changed. A malformed SKILL.md becomes an
- * issue (file, line, message) and only that skill is skipped.
+ * issue (file, line, message) and only that skill is skipped. The directory listing and the stats are
+ * synchronous (microseconds each on local folders, against a thread-pool round trip apiece: every turn
+ * lists skills); only a changed SKILL.md is read asynchronously.
  */
 export class SkillsRegistry {
   readonly #cache = new Map<string, CacheEntry>();
@@ -99,7 +102,9 @@ export class SkillsRegistry {
   async #scanRoot(root: SkillRoot, seen: Set<string>): Promise<Parsed[]> {
     let names: string[];
     try {
-      names = (await readdir(root.dir)).filter((n) => !n.startsWith('.')).sort();
+      names = readdirSync(root.dir)
+        .filter((n) => !n.startsWith('.'))
+        .sort();
     } catch (err) {
       const code = errnoCode(err);
       if (code === 'ENOENT' || code === 'ENOTDIR') return [];
@@ -118,9 +123,9 @@ export class SkillsRegistry {
     for (const name of names) {
       const dir = join(root.dir, name);
       const file = join(dir, 'SKILL.md');
-      let st: Awaited<ReturnType<typeof stat>>;
+      let st: Stats;
       try {
-        st = await stat(file);
+        st = statSync(file);
       } catch {
         continue; // not a skill folder (or no SKILL.md yet)
       }

@@ -9,7 +9,7 @@ import {
   scrubSecrets,
 } from '../../models/index.js';
 import { Inbox, LaneManager, type LaneOutcome } from '../../sessions/index.js';
-import { type Clock, errorMessage, TextFileCache } from '../../shared/index.js';
+import { CarapaceError, type Clock, errorMessage, TextFileCache } from '../../shared/index.js';
 import type { Logger } from '../logger.js';
 import type { GatewaySessions } from '../sessions.js';
 import type { Broadcast } from './run-events.js';
@@ -85,17 +85,19 @@ export class RunService {
   readonly #thinking = new Map<string, ThinkingLevel>();
   /** Workspace files and auth profiles: read every turn, rarely changed. */
   readonly #files = new TextFileCache();
+  #modelSecrets: { parts: (readonly string[])[]; flat: readonly string[] } = { parts: [], flat: [] };
   #stopping = false;
 
   constructor(private readonly deps: RunServiceDeps) {
     this.inbox = new Inbox<TurnRequest>({ file: deps.inboxPath, clock: deps.clock });
     const config = deps.config();
     this.lanes = new LaneManager<TurnRequest, TurnResult>({
-      run: (job) => {
+      run: async (job) => {
         for (const m of job.messages) {
           this.#update(m.runId, { status: 'running', startedAt: deps.clock.now() });
           deps.metrics?.runStarted(m.method);
         }
+        await this.#markStarted(job.messages);
         return this.#turn(job);
       },
       queue: config.messages.queue,
@@ -117,6 +119,8 @@ export class RunService {
     for (const record of pending) {
       const req: TurnRequest = { ...record.payload, recovered: true };
       if (record.attempts >= MAX_RECOVERY_ATTEMPTS) {
+        // The error reply is queued before the inbox answer: a crash in between abandons it again, and
+        // the outbound queue (one reply per key) sends it once.
         await this.#abandon(req, record.attempts);
         await this.inbox.answer(record.id, 'abandoned');
         continue;
@@ -130,9 +134,12 @@ export class RunService {
     return pending.length;
   }
 
-  /** A poison message: record an explicit error reply instead of running it again. */
+  /**
+   * A poison message: record an explicit error reply instead of running it again, and tell its sender
+   * (a channel message's reply goes to the outbound queue through `beforeAnswer`).
+   */
   async #abandon(req: TurnRequest, attempts: number): Promise<void> {
-    const message = `this message was not answered: the gateway stopped ${attempts} times while working on it`;
+    const message = `Sorry, this message could not be answered: the assistant stopped ${attempts} times while working on it, so it was set aside.`;
     this.deps.logger.error(
       { runId: req.runId, attempts },
       'giving up on a message that crashed its turn repeatedly',
@@ -160,6 +167,38 @@ export class RunService {
       usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
       error: { kind: 'internal', message },
     });
+    const outcome: LaneOutcome<TurnResult> = {
+      status: 'error',
+      runId: req.runId,
+      error: new CarapaceError('MESSAGE_ABANDONED', message, { details: { attempts } }),
+    };
+    await this.deps
+      .beforeAnswer?.(req, outcome)
+      .catch((err) =>
+        this.deps.logger.error({ err: errorMessage(err), runId: req.runId }, 'abandon reply not queued'),
+      );
+    this.#update(req.runId, {
+      sessionKey: req.sessionKey,
+      status: 'error',
+      endedAt: this.deps.clock.now(),
+      error: message,
+    });
+    if (req.method === 'agent') this.deps.onRecoveredFinal(req, outcome);
+  }
+
+  /**
+   * Count a turn's start in the inbox before it does anything (written, not synced: a process crash keeps
+   * it): a message whose turn keeps taking the gateway down is given up after `MAX_RECOVERY_ATTEMPTS`.
+   * Non-durable messages are not in the inbox and count nothing.
+   */
+  async #markStarted(messages: readonly TurnRequest[]): Promise<void> {
+    for (const m of messages) {
+      await this.inbox
+        .markStarted(m.runId)
+        .catch((err) =>
+          this.deps.logger.warn({ err: errorMessage(err), runId: m.runId }, 'turn start not counted'),
+        );
+    }
   }
 
   /**
@@ -302,9 +341,17 @@ export class RunService {
     }
   }
 
-  /** Secrets the model runtimes resolved (for scrubbing logs). */
-  modelSecrets(): string[] {
-    return [...this.#models.values()].flatMap((m) => m.runtime.knownSecrets());
+  /**
+   * Secrets the model runtimes resolved (for scrubbing logs and frames). The same array while no runtime
+   * has seen a new one: the redactor asks on every frame.
+   */
+  modelSecrets(): readonly string[] {
+    const parts: (readonly string[])[] = [];
+    for (const m of this.#models.values()) parts.push(m.runtime.knownSecrets());
+    const last = this.#modelSecrets;
+    if (last.parts.length === parts.length && last.parts.every((p, i) => p === parts[i])) return last.flat;
+    this.#modelSecrets = { parts, flat: parts.flat() };
+    return this.#modelSecrets.flat;
   }
 
   abort(

@@ -92,12 +92,11 @@ export class RunService {
     this.inbox = new Inbox<TurnRequest>({ file: deps.inboxPath, clock: deps.clock });
     const config = deps.config();
     this.lanes = new LaneManager<TurnRequest, TurnResult>({
-      run: async (job) => {
+      run: (job) => {
         for (const m of job.messages) {
           this.#update(m.runId, { status: 'running', startedAt: deps.clock.now() });
           deps.metrics?.runStarted(m.method);
         }
-        await this.#markStarted(job.messages);
         return this.#turn(job);
       },
       queue: config.messages.queue,
@@ -184,21 +183,6 @@ export class RunService {
       error: message,
     });
     if (req.method === 'agent') this.deps.onRecoveredFinal(req, outcome);
-  }
-
-  /**
-   * Count a turn's start in the inbox before it does anything (written, not synced: a process crash keeps
-   * it): a message whose turn keeps taking the gateway down is given up after `MAX_RECOVERY_ATTEMPTS`.
-   * Non-durable messages are not in the inbox and count nothing.
-   */
-  async #markStarted(messages: readonly TurnRequest[]): Promise<void> {
-    for (const m of messages) {
-      await this.inbox
-        .markStarted(m.runId)
-        .catch((err) =>
-          this.deps.logger.warn({ err: errorMessage(err), runId: m.runId }, 'turn start not counted'),
-        );
-    }
   }
 
   /**

@@ -1,4 +1,6 @@
 /** Shared bits of the reliability battery: a seeded PRNG, waits, and the fake model's view of a request. */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { RecordedRequest } from '../fakes/fake-model-server.js';
 
 /** A small seeded PRNG (mulberry32), so a failing run can be repeated with the same seed. */
@@ -39,4 +41,98 @@ export function lastUser(req: RecordedRequest): string {
   if (Array.isArray(m?.content))
     return m.content.map((p: { text?: string }) => (typeof p?.text === 'string' ? p.text : '')).join('');
   return '';
+}
+
+/** A Bot API proxy that can hand the bot an update it already got (see `startRedeliveringProxy`). */
+export interface RedeliveringProxy {
+  /** The `apiRoot` to configure instead of the fake's. */
+  readonly apiRoot: string;
+  /** Hand the update carrying (chatId, messageId) to the bot `times` more times, unchanged. */
+  redeliver(chatId: number, messageId: number, times?: number): void;
+  /** How many times the update carrying (chatId, messageId) was handed to the bot so far. */
+  delivered(chatId: number, messageId: number): number;
+  close(): Promise<void>;
+}
+
+type Update = { update_id: number; message?: { message_id: number; chat: { id: number } } };
+const updateKey = (chatId: number, messageId: number) => `${chatId}:${messageId}`;
+
+/**
+ * A proxy in front of a fake Telegram Bot API (`upstream` is its `apiRoot`) that redelivers updates the
+ * way Telegram does when it never saw them confirmed: the same update, same `update_id` and
+ * `message_id`, again. Every call is forwarded; a long `getUpdates` is served by short polls upstream so
+ * a queued redelivery goes out at once.
+ */
+export async function startRedeliveringProxy(upstream: string): Promise<RedeliveringProxy> {
+  const seen = new Map<string, Update>();
+  const counts = new Map<string, number>();
+  const queue: Update[] = [];
+  let closed = false;
+  const count = (updates: Update[]) => {
+    for (const u of updates) {
+      if (!u.message) continue;
+      const k = updateKey(u.message.chat.id, u.message.message_id);
+      seen.set(k, u);
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+  };
+  const forward = async (path: string, body: string) => {
+    const res = await fetch(`${upstream}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    return { status: res.status, text: await res.text() };
+  };
+  const getUpdates = async (path: string, body: string, gone: () => boolean) => {
+    const params = (body ? JSON.parse(body) : {}) as { timeout?: number };
+    const end = Date.now() + (params.timeout ?? 0) * 1000;
+    for (;;) {
+      if (queue.length > 0) {
+        const out = queue.splice(0, 1);
+        count(out);
+        return { status: 200, text: JSON.stringify({ ok: true, result: out }) };
+      }
+      const res = await forward(path, JSON.stringify({ ...params, timeout: 0 }));
+      const parsed = JSON.parse(res.text) as { ok: boolean; result?: Update[] };
+      if (!parsed.ok || (parsed.result?.length ?? 0) > 0 || Date.now() >= end || closed || gone()) {
+        count(parsed.result ?? []);
+        return res;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const path = req.url ?? '/';
+      const work = path.endsWith('/getUpdates')
+        ? getUpdates(path, body, () => res.destroyed)
+        : forward(path, body);
+      work.then(
+        ({ status, text }) => {
+          if (!res.destroyed) res.writeHead(status, { 'content-type': 'application/json' }).end(text);
+        },
+        () => res.destroy(),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    apiRoot: `http://127.0.0.1:${port}`,
+    redeliver(chatId, messageId, times = 1) {
+      const u = seen.get(updateKey(chatId, messageId));
+      if (!u) throw new Error(`no update with message ${messageId} in chat ${chatId} was delivered yet`);
+      for (let i = 0; i < times; i++) queue.push(u);
+    },
+    delivered: (chatId, messageId) => counts.get(updateKey(chatId, messageId)) ?? 0,
+    async close() {
+      closed = true;
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }

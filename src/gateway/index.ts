@@ -2,10 +2,13 @@
  * gateway: the composition root. The WebSocket + HTTP server, auth, the method registry and handlers,
  * idempotency, events, the single-instance lock. It alone wires the subsystems together.
  */
-export { ensureGatewayToken, secretsEqual } from './auth.js';
+export { bindHost, ensureGatewayToken, isLoopbackAddress, secretsEqual } from './auth.js';
 export type { GatewayStartOptions } from './gateway.js';
 export { Gateway } from './gateway.js';
 export { IdempotencyStore } from './idempotency.js';
+export type { LockInfo, LockState } from './lock.js';
+export { processAlive, readLockFile } from './lock.js';
+export { gatewayLogPath } from './logger.js';
 export { CENSOR, SecretScrubber, secretForms } from './redactor.js';
 export { runGateway } from './run.js';
 export type { AgentToolPorts } from './services.js';

@@ -29,13 +29,33 @@ function holderAlive(holder: LockInfo): boolean {
   return processAlive(holder.pid);
 }
 
-async function readLock(path: string): Promise<LockInfo | undefined> {
+/** The lock file as found: absent, unreadable (cannot be read, not JSON, no pid) or a record. */
+export type LockState =
+  | { kind: 'absent' }
+  | { kind: 'unreadable'; reason: string }
+  | { kind: 'held'; lock: LockInfo };
+
+/** Read the gateway lock file at `path` (records of older versions may lack fields, e.g. `stateDir`). */
+export async function readLockFile(path: string): Promise<LockState> {
+  let text: string;
   try {
-    const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<LockInfo>;
-    return typeof parsed.pid === 'number' ? (parsed as LockInfo) : undefined;
-  } catch {
-    return undefined;
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return { kind: 'absent' };
+    return { kind: 'unreadable', reason: `cannot read it (${errnoCode(err) ?? String(err)})` };
   }
+  try {
+    const parsed = JSON.parse(text) as Partial<LockInfo> | null;
+    if (typeof parsed?.pid !== 'number') return { kind: 'unreadable', reason: 'it names no pid' };
+    return { kind: 'held', lock: parsed as LockInfo };
+  } catch {
+    return { kind: 'unreadable', reason: 'it is not JSON' };
+  }
+}
+
+async function readLock(path: string): Promise<LockInfo | undefined> {
+  const state = await readLockFile(path);
+  return state.kind === 'held' ? state.lock : undefined;
 }
 
 /**

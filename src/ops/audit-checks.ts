@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveSecret, type SecretRef } from '../config/index.js';
+import { bindHost, isLoopbackAddress } from '../gateway/index.js';
 import { resolveAgents } from '../routing/index.js';
 import type { AuditContext } from './audit-types.js';
 import { channelAccounts } from './channel-accounts.js';
@@ -14,7 +15,7 @@ import {
   tightenRepair,
   walkTree,
 } from './fs-modes.js';
-import { bindAddress, isLoopback } from './host-probe.js';
+
 import { secretWeakness } from './secret-strength.js';
 
 const NEW_SECRET = 'openssl rand -hex 32';
@@ -24,8 +25,8 @@ const bindCheck: Check<AuditContext> = {
   run: async ({ config }) => {
     if (!config) return [];
     const { bind, port } = config.gateway;
-    const host = bindAddress(bind);
-    if (isLoopback(host)) return [];
+    const host = bindHost(bind);
+    if (isLoopbackAddress(host)) return [];
     return [
       {
         id: 'gateway.bind',

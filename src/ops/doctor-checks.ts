@@ -1,10 +1,11 @@
 import { rm } from 'node:fs/promises';
+import { bindHost, type LockInfo, readLockFile } from '../gateway/index.js';
 import { backupFile } from '../shared/index.js';
 import { credentialsCheck, formatsCheck, workspaceCheck } from './doctor-checks-state.js';
 import type { DoctorContext } from './doctor-types.js';
 import type { Check, FsRepair, Issue } from './findings.js';
 import { chmodRepair, describeAccess, octal, type PathMode, statMode, walkTree } from './fs-modes.js';
-import { bindAddress, type LockRecord, lockHolderLive, readLockFile } from './host-probe.js';
+import { lockHolderLive } from './host-probe.js';
 import { satisfiesRange } from './node-version.js';
 
 const configCheck: Check<DoctorContext> = {
@@ -101,7 +102,7 @@ const permissionsCheck: Check<DoctorContext> = {
   },
 };
 
-function describeLock(lock: LockRecord): string {
+function describeLock(lock: LockInfo): string {
   const where = lock.port ? ` on ${lock.host ?? '127.0.0.1'}:${lock.port}` : '';
   const since = Number.isFinite(lock.startedAt) ? `, started ${new Date(lock.startedAt).toISOString()}` : '';
   return `pid ${lock.pid}${where}${since}`;
@@ -127,7 +128,7 @@ function removeStaleLock(ctx: DoctorContext): FsRepair {
 async function portIssues(ctx: DoctorContext): Promise<Issue[]> {
   const gw = ctx.config?.gateway;
   if (!gw || gw.port === 0) return [];
-  const host = bindAddress(gw.bind);
+  const host = bindHost(gw.bind);
   const state = await ctx.probePort(host, gw.port);
   if (state.free)
     return [{ id: 'port', severity: 'ok', message: `${host}:${gw.port} is free for the gateway` }];

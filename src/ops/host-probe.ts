@@ -1,41 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { type LockInfo, processAlive } from '../gateway/index.js';
 import { errnoCode } from '../shared/index.js';
-
-/** What the gateway records in `gateway.lock` (the fields doctor reads). */
-export interface LockRecord {
-  pid: number;
-  port: number | null;
-  host: string | null;
-  startedAt: number;
-  stateDir?: string;
-  /** When the holding process started (ms since the epoch), to tell it from a reused pid. */
-  processStartedAt?: number;
-}
-
-/** The lock file: absent, unreadable (not JSON, no pid) or a record. */
-export type LockState =
-  | { kind: 'absent' }
-  | { kind: 'unreadable'; reason: string }
-  | { kind: 'held'; lock: LockRecord };
-
-/** Read the gateway lock file at `path`. */
-export async function readLockFile(path: string): Promise<LockState> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return { kind: 'absent' };
-    return { kind: 'unreadable', reason: `cannot read it (${errnoCode(err) ?? String(err)})` };
-  }
-  try {
-    const parsed = JSON.parse(text) as Partial<LockRecord>;
-    if (typeof parsed?.pid !== 'number') return { kind: 'unreadable', reason: 'it names no pid' };
-    return { kind: 'held', lock: parsed as LockRecord };
-  } catch {
-    return { kind: 'unreadable', reason: 'it is not JSON' };
-  }
-}
 
 /** A process as the host sees it. `startedAt` (ms since the epoch) is known on Linux only. */
 export interface ProcessInfo {
@@ -49,11 +15,7 @@ export type ProcessProbe = (pid: number) => Promise<ProcessInfo>;
 
 /** Is `pid` alive (EPERM: alive, someone else's), when did it start and what is it (from /proc)? */
 export const probeProcess: ProcessProbe = async (pid) => {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if (errnoCode(err) !== 'EPERM') return { alive: false };
-  }
+  if (!processAlive(pid)) return { alive: false };
   const info: ProcessInfo = { alive: true };
   const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
   if (cmd) info.command = cmd.split('\0').filter(Boolean).join(' ');
@@ -80,23 +42,14 @@ async function procStartTime(pid: number): Promise<number | undefined> {
  * Whether the gateway recorded in a lock still runs: its pid is alive and, when both start times are
  * known, the process started when the lock says (more than `toleranceMs` apart: the pid was reused).
  */
-export function lockHolderLive(lock: LockRecord, info: ProcessInfo, toleranceMs = 5000): boolean {
+export function lockHolderLive(
+  lock: Pick<LockInfo, 'processStartedAt'>,
+  info: ProcessInfo,
+  toleranceMs = 5000,
+): boolean {
   if (!info.alive) return false;
   if (lock.processStartedAt === undefined || info.startedAt === undefined) return true;
   return Math.abs(lock.processStartedAt - info.startedAt) <= toleranceMs;
-}
-
-/** The address a `gateway.bind` value listens on (as the gateway maps it). */
-export function bindAddress(bind: string): string {
-  if (bind === 'loopback' || bind === 'localhost') return '127.0.0.1';
-  if (bind === 'lan' || bind === 'all') return '0.0.0.0';
-  return bind;
-}
-
-/** True for addresses that never leave this host. */
-export function isLoopback(address: string): boolean {
-  const a = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return a === '::1' || a.startsWith('127.') || a === 'localhost';
 }
 
 /** Could a server listen on host:port now? `in-use`, or another errno (EADDRNOTAVAIL, EACCES …). */

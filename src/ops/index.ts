@@ -4,6 +4,8 @@
  * gateway's log file. Works on the state dir and the config; no gateway needed. See README.md.
  */
 
+/** The gateway log file of a logs dir (the gateway's own helper, under the name the CLI uses). */
+export { gatewayLogPath as gatewayLogFile } from '../gateway/index.js';
 export { AUDIT_CHECKS, auditFailed, createAuditContext, runAudit } from './audit.js';
 export type { AuditContext, AuditPorts, SkillInstallInfo, SkillInstallLister } from './audit-types.js';
 export type { ChannelAccountView, ChannelName } from './channel-accounts.js';
@@ -34,16 +36,9 @@ export {
 } from './findings.js';
 export type { FormatFile, FormatSpec } from './formats.js';
 export { PERSISTED_FORMATS, scanFormats } from './formats.js';
-export type { LockRecord, PortProbe, PortState, ProcessInfo, ProcessProbe } from './host-probe.js';
+export type { PortProbe, PortState, ProcessInfo, ProcessProbe } from './host-probe.js';
 export type { FollowOptions, LevelPainter } from './logs.js';
-export {
-  followLog,
-  formatLogLine,
-  GATEWAY_LOG_FILE,
-  gatewayLogFile,
-  readLastLines,
-  tailGatewayLog,
-} from './logs.js';
+export { followLog, formatLogLine, readLastLines, tailGatewayLog } from './logs.js';
 export { satisfiesRange } from './node-version.js';
 export { secretWeakness } from './secret-strength.js';
 export type { ServiceOptions, ServiceOutcome, SystemctlResult, SystemctlRunner } from './service.js';

@@ -2,8 +2,9 @@ import { appendFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { gatewayLogPath } from '../gateway/index.js';
 import { sleep } from '../shared/index.js';
-import { followLog, formatLogLine, gatewayLogFile, readLastLines, tailGatewayLog } from './logs.js';
+import { followLog, formatLogLine, readLastLines, tailGatewayLog } from './logs.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -33,7 +34,7 @@ describe('reading the log', () => {
 
   it('reaches into the rotated .1 file when the current one is short', async () => {
     await mkdir(join(dir, 'logs'));
-    const file = gatewayLogFile(join(dir, 'logs'));
+    const file = gatewayLogPath(join(dir, 'logs'));
     expect(file).toBe(join(dir, 'logs', 'gateway.jsonl'));
     await writeFile(`${file}.1`, `${record(1)}\n${record(2)}\n`);
     await writeFile(file, `${record(3)}\n`);

@@ -1,17 +1,6 @@
 import { open, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { gatewayLogPath } from '../gateway/index.js';
 import { errnoCode, sleep } from '../shared/index.js';
-
-/**
- * The gateway's log file inside `StatePaths.logsDir` (the gateway's pino logger writes JSON lines there and
- * rotates it once to `.1` when it grows too big).
- */
-export const GATEWAY_LOG_FILE = 'gateway.jsonl';
-
-/** `<logsDir>/gateway.jsonl` */
-export function gatewayLogFile(logsDir: string): string {
-  return join(logsDir, GATEWAY_LOG_FILE);
-}
 
 const CHUNK = 64 * 1024;
 
@@ -45,7 +34,7 @@ export async function readLastLines(file: string, n: number): Promise<string[]> 
 
 /** The last `n` log lines, reaching into the rotated `.1` file when the current one is shorter. */
 export async function tailGatewayLog(logsDir: string, n: number): Promise<string[]> {
-  const file = gatewayLogFile(logsDir);
+  const file = gatewayLogPath(logsDir);
   const current = await readLastLines(file, n);
   if (current.length >= n) return current;
   const older = await readLastLines(`${file}.1`, n - current.length);

@@ -2,8 +2,9 @@ import { spawn } from 'node:child_process';
 import { access, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConfigEnv, StatePaths } from '../config/index.js';
+import { readLockFile } from '../gateway/index.js';
 import { backupFile, errnoCode, writeFileAtomic } from '../shared/index.js';
-import { lockHolderLive, probeProcess, readLockFile } from './host-probe.js';
+import { lockHolderLive, probeProcess } from './host-probe.js';
 import { carapaceCliPath } from './package-root.js';
 import {
   renderUnit,

@@ -82,7 +82,8 @@ describe('carapace channels login whatsapp', () => {
     const qrLines = out.split('\n').filter((l) => /^[█▀▄ ]{20,}$/.test(l));
     expect(qrLines.length).toBeGreaterThan(10);
     expect(out).toContain("linked: WhatsApp account 'work' is +15551234567 (Ann)");
-    expect(out).toContain('carapace config set channels.whatsapp.accounts.work');
+    expect(out).toContain('carapace channels add whatsapp --account work\n');
+    expect(out).not.toContain('config set');
     const authDir = join(dir, 'credentials', 'whatsapp', 'work');
     expect((await stat(authDir)).mode & 0o777).toBe(0o700);
     expect(JSON.parse(await readFile(join(authDir, 'creds.json'), 'utf8')).me.name).toBe('Ann');

@@ -64,7 +64,7 @@ export async function channelsLogin(
       pc.dim(
         configured
           ? 'A running gateway connects within 15 seconds; otherwise start one with: carapace gateway run\n'
-          : `Add it to the config so the gateway uses it: carapace config set channels.whatsapp.accounts.${accountId} '{}'\n`,
+          : `Add it to the config so the gateway uses it: carapace channels add whatsapp${accountId === 'default' ? '' : ` --account ${accountId}`}\n`,
       ),
     );
     return 0;

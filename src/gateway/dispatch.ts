@@ -25,6 +25,24 @@ export interface DispatchDeps {
   accepting(): boolean;
 }
 
+/** Params nested deeper than this are refused before a handler (or the idempotency hash) walks them. */
+export const MAX_PARAMS_DEPTH = 64;
+
+/**
+ * True when `value` nests objects or arrays more than `max` levels deep (a flat object is one level).
+ * Iterative, so hostile input (10,000 levels fit easily in a frame) cannot overflow the stack here.
+ */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [v, depth] = next;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 function isPromise(value: unknown): value is Promise<unknown> {
   return typeof (value as Promise<unknown> | undefined)?.then === 'function';
 }
@@ -86,6 +104,13 @@ export function dispatchFrame(conn: Connection, data: string, deps: DispatchDeps
   const params = frame.params ?? {};
   if (!method.params.check(params)) {
     const msg = `invalid ${name} params: ${formatIssues(method.params.issues(params))}`;
+    conn.respond(id, false, wireError(DetailCode.invalidParams, msg, { method: name }));
+    return;
+  }
+  // Free-form params (a config patch, an approvals file) pass the schema at any depth; the recursive
+  // code behind them (merge, hashing, validation) would overflow the stack and answer an internal error.
+  if (nestedDeeperThan(params, MAX_PARAMS_DEPTH)) {
+    const msg = `invalid ${name} params: nested more than ${MAX_PARAMS_DEPTH} levels deep`;
     conn.respond(id, false, wireError(DetailCode.invalidParams, msg, { method: name }));
     return;
   }

@@ -25,7 +25,7 @@ interface InstantModel {
   close(): Promise<void>;
 }
 
-async function instantModel(): Promise<InstantModel> {
+export async function instantModel(): Promise<InstantModel> {
   const times: number[] = [];
   const chunk = (body: unknown) => `data: ${JSON.stringify(body)}\n\n`;
   const base = { id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1_700_000_000, model: 'm' };
@@ -68,7 +68,7 @@ async function instantModel(): Promise<InstantModel> {
 }
 
 /** Sends `agent` requests on one connection and resolves each with its final answer (not the ack). */
-class TurnClient {
+export class TurnClient {
   #finals = new Map<string, (payload: { status: string; summary?: string }) => void>();
   #n = 0;
 
@@ -126,7 +126,7 @@ async function sequential(
 }
 
 /** `sessions` sessions at once, each doing `perSession` turns one after another; resolves with turns/s. */
-async function concurrent(turns: TurnClient, sessions: number, perSession: number, tag: string) {
+export async function concurrent(turns: TurnClient, sessions: number, perSession: number, tag: string) {
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: sessions }, async (_, s) => {
@@ -141,7 +141,7 @@ async function concurrent(turns: TurnClient, sessions: number, perSession: numbe
  * already collected); its memory reducer hands that back after 10–20 s of idleness. Sample every second
  * until RSS has not gone down for 25 s (at most 75 s) and take the lowest value seen.
  */
-async function settledRss(pid: number): Promise<number> {
+export async function settledRss(pid: number): Promise<number> {
   let low = await rssKb(pid);
   let since = 0;
   for (let s = 0; s < 75 && since < 25; s++) {

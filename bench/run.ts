@@ -2,6 +2,7 @@
 import { cpus, totalmem } from 'node:os';
 import { benchAgent } from './agent.bench.js';
 import { benchGateway } from './gateway.bench.js';
+import { benchSecurity } from './security.bench.js';
 import { benchSessions } from './sessions.bench.js';
 import { benchSoak } from './soak.bench.js';
 
@@ -9,6 +10,7 @@ const suites: Record<string, () => Promise<Record<string, string>>> = {
   gateway: benchGateway,
   sessions: benchSessions,
   agent: benchAgent,
+  security: benchSecurity,
   soak: benchSoak,
 };
 /** Long suites (minutes to an hour) run only when named: `npm run bench -- soak`. */

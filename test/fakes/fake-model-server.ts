@@ -37,6 +37,12 @@ export type ScriptedReply =
       finish?: 'stop' | 'length' | 'tool_calls';
       /** Send only the first N text chunks, then hold the connection open silently until the client leaves. */
       stallAfter?: number;
+      /** Send only the first N text chunks (fewer than there are), then drop the connection. */
+      resetAfter?: number;
+      /** Wait this long before answering (the model's latency). */
+      delayMs?: number;
+      /** Pause this long before each event after the headers (a slow stream); stops when the client leaves. */
+      chunkDelayMs?: number;
     }
   | {
       type: 'error';
@@ -45,9 +51,11 @@ export type ScriptedReply =
       /** Sent as the `retry-after` header (seconds). */
       retryAfter?: string | number;
       headers?: Record<string, string>;
+      /** Wait this long before answering. */
+      delayMs?: number;
     }
   /** Answer 200 with stream headers, then send nothing until the client leaves. */
-  | { type: 'stall' };
+  | { type: 'stall'; delayMs?: number };
 
 /** The wire format a request arrived in (from its path). */
 export type FakeApi = 'openai-chat' | 'openai-responses' | 'anthropic';
@@ -75,6 +83,11 @@ export interface FakeModelServer {
   enqueue(...steps: ScriptStep[]): void;
   /** How many scripted replies are still waiting. */
   pending(): number;
+  /**
+   * The requests being answered now: received, and neither ended by the server nor left by the client. A
+   * request counts as ended the moment the server ends (or drops) its response, before the client reads it.
+   */
+  inFlight(): RecordedRequest[];
   close(): Promise<void>;
 }
 
@@ -122,7 +135,9 @@ function chunksOf(reply: Reply): string[] {
 const argsText = (tc: ScriptedToolCall) => (typeof tc.args === 'string' ? tc.args : JSON.stringify(tc.args));
 const halves = (s: string) => [s.slice(0, Math.ceil(s.length / 2)), s.slice(Math.ceil(s.length / 2))];
 const finishOf = (r: Reply) => r.finish ?? (r.toolCalls?.length ? 'tool_calls' : 'stop');
-const stalled = (r: Reply, sent: number) => r.stallAfter !== undefined && sent >= r.stallAfter;
+const stalled = (r: Reply, sent: number) =>
+  (r.stallAfter !== undefined && sent >= r.stallAfter) ||
+  (r.resetAfter !== undefined && sent >= r.resetAfter);
 const cacheTotal = (u: ScriptedUsage) => (u.cacheRead ?? 0) + (u.cacheWrite ?? 0);
 
 function openSse(res: ServerResponse): void {
@@ -211,7 +226,7 @@ function writeResponses(res: ServerResponse, reply: Reply, model: string): void 
   ev('response.created', { response: { ...head, status: 'in_progress', output: [] } });
   const chunks = chunksOf(reply);
   let index = 0;
-  if (chunks.length > 0 || reply.stallAfter !== undefined) {
+  if (chunks.length > 0 || reply.stallAfter !== undefined || reply.resetAfter !== undefined) {
     const item = { type: 'message', id: 'msg_fake', role: 'assistant' };
     ev('response.output_item.added', {
       output_index: 0,
@@ -290,7 +305,7 @@ function writeAnthropic(res: ServerResponse, reply: Reply, model: string): void 
   ev('message_start', { message: { ...message, stop_sequence: null, usage: startUsage } });
   const chunks = chunksOf(reply);
   let index = 0;
-  if (chunks.length > 0 || reply.stallAfter !== undefined) {
+  if (chunks.length > 0 || reply.stallAfter !== undefined || reply.resetAfter !== undefined) {
     ev('content_block_start', { index, content_block: { type: 'text', text: '' } });
     let sent = 0;
     for (const text of chunks) {
@@ -317,10 +332,82 @@ function writeAnthropic(res: ServerResponse, reply: Reply, model: string): void 
   res.end();
 }
 
+/**
+ * `res` with its writes, end and destroy released one every `everyMs` (headers go at once), so the
+ * synchronous writers above make a slow stream. Nothing more is released once the client has left.
+ */
+function paced(res: ServerResponse, everyMs: number): ServerResponse {
+  const queue: Array<() => void> = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const tick = () => {
+    timer = undefined;
+    const next = queue.shift();
+    if (!next || res.destroyed) return;
+    next();
+    if (queue.length > 0) timer = setTimeout(tick, everyMs);
+  };
+  const push = (op: () => void) => {
+    queue.push(op);
+    timer ??= setTimeout(tick, everyMs);
+  };
+  res.once('close', () => {
+    clearTimeout(timer);
+    queue.length = 0;
+  });
+  const ops: Record<string, unknown> = {
+    writeHead: (...args: Parameters<typeof res.writeHead>) => {
+      res.writeHead(...args);
+      res.flushHeaders();
+      return res;
+    },
+    write: (chunk: string) => {
+      push(() => res.write(chunk));
+      return true;
+    },
+    end: (chunk?: string) => {
+      push(() => res.end(chunk));
+      return res;
+    },
+    destroy: () => {
+      push(() => res.destroy());
+      return res;
+    },
+  };
+  return new Proxy(res, {
+    get(target, prop) {
+      if (typeof prop === 'string' && prop in ops) return ops[prop];
+      const value: unknown = Reflect.get(target, prop);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/** Track `res` as in flight until the server ends or destroys it, or the client leaves. */
+function track(res: ServerResponse, onDone: () => void): void {
+  let done = false;
+  const settle = () => {
+    if (done) return;
+    done = true;
+    onDone();
+  };
+  res.once('close', settle);
+  const end = res.end.bind(res);
+  const destroy = res.destroy.bind(res);
+  res.end = ((...args: Parameters<typeof res.end>) => {
+    settle();
+    return end(...args);
+  }) as typeof res.end;
+  res.destroy = (err?: Error) => {
+    settle();
+    return destroy(err);
+  };
+}
+
 /** Start a fake model server on 127.0.0.1 with an ephemeral port. */
 export async function startFakeModelServer(): Promise<FakeModelServer> {
   const queue: ScriptStep[] = [];
   const requests: RecordedRequest[] = [];
+  const active = new Set<RecordedRequest>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
@@ -339,12 +426,24 @@ export async function startFakeModelServer(): Promise<FakeModelServer> {
     }
     const recorded: RecordedRequest = { api, method: req.method, path, headers: headersOf(req), body };
     requests.push(recorded);
+    active.add(recorded);
+    track(res, () => active.delete(recorded));
     const step = queue.shift();
     if (!step) {
       sendError(res, api, { type: 'error', status: 500, message: 'fake model server: no scripted reply' });
       return;
     }
     const reply = typeof step === 'function' ? step(recorded) : step;
+    if (reply.delayMs) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, reply.delayMs);
+        res.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      if (res.destroyed) return; // the client left while the model was "thinking"
+    }
     if (reply.type === 'error') return sendError(res, api, reply);
     const model = typeof body.model === 'string' ? body.model : 'fake-model';
     if (reply.type === 'stall') {
@@ -355,7 +454,11 @@ export async function startFakeModelServer(): Promise<FakeModelServer> {
     if (api === 'openai-chat' && body.stream !== true) return writeChatJson(res, reply, model);
     const write =
       api === 'openai-chat' ? writeChatCompletions : api === 'anthropic' ? writeAnthropic : writeResponses;
-    write(res, reply, model);
+    const out = reply.chunkDelayMs ? paced(res, reply.chunkDelayMs) : res;
+    write(out, reply, model);
+    // On the next turn of the loop: Node sends what was written (corked until then) before the drop.
+    if (reply.resetAfter !== undefined && reply.resetAfter < chunksOf(reply).length)
+      setImmediate(() => out.destroy());
   };
 
   const server: Server = createServer((req, res) => {
@@ -375,6 +478,7 @@ export async function startFakeModelServer(): Promise<FakeModelServer> {
       queue.push(...steps);
     },
     pending: () => queue.length,
+    inFlight: () => [...active],
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

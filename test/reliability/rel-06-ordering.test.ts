@@ -15,7 +15,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTranscript, type MessageEntry } from '../../src/sessions/index.js';
-import { isSubagent, lastUser as lastUserOf } from '../agents/harness.js';
+import { lastUser as lastUserOf } from '../agents/harness.js';
 import {
   type FakeModelServer,
   type RecordedRequest,
@@ -33,8 +33,9 @@ const SEED = envInt(process.env.REL06_SEED, 6006);
 const FAILURE_RATE = 0.05;
 /** error: a 500 on every attempt · reset: the connection dropped mid-reply · idle: headers, then silence ·
  * silent: not even headers · deadline: a reply trickling on past the run deadline · subagent: the turn
- * spawns a sub-agent whose model trickles on past the sub-agent deadline. */
-const KINDS = ['error', 'reset', 'idle', 'silent', 'deadline', 'subagent'] as const;
+ * spawns a sub-agent whose model trickles on past the sub-agent deadline · waits: the turn spawns such a
+ * sub-agent, then waits for its reply to a question (sessions_send) until its own deadline stops it. */
+const KINDS = ['error', 'reset', 'idle', 'silent', 'deadline', 'subagent', 'waits'] as const;
 type Kind = 'ok' | (typeof KINDS)[number];
 /** What the final answer of a message with each kind of failure says (status, and stopReason on record). */
 const EXPECTED: Record<Kind, [string, string]> = {
@@ -45,6 +46,7 @@ const EXPECTED: Record<Kind, [string, string]> = {
   idle: ['timeout', 'timeout'],
   silent: ['timeout', 'timeout'],
   deadline: ['timeout', 'timeout'],
+  waits: ['timeout', 'aborted'],
 };
 
 const keyOf = (s: number) => `agent:main:dm:rel06-${s}`;
@@ -52,9 +54,12 @@ const runIdOf = (s: number, m: number) => `rel06-${SEED}-s${s}-m${m}`;
 const tagOf = (s: number, m: number) => `[rel06 s=${s} m=${m}]`;
 const answerOf = (s: number, m: number) => `ack s=${s} m=${m}`;
 const subtaskOf = (s: number, m: number) => `Subtask for session ${s} message ${m}: wait for a signal.`;
+const questionOf = (s: number, m: number) => `Hung question for session ${s} message ${m}: any news?`;
 
-const lastRole = (req: RecordedRequest) =>
-  (req.body.messages as { role: string }[] | undefined)?.at(-1)?.role;
+const lastOf = (req: RecordedRequest) =>
+  (req.body.messages as { role: string; content?: unknown }[] | undefined)?.at(-1);
+const lastRole = (req: RecordedRequest) => lastOf(req)?.role;
+const lastToolResult = (req: RecordedRequest) => JSON.stringify(lastOf(req)?.content ?? '');
 
 /** What a model request is for, from the last marker in its last user message. */
 type Target =
@@ -63,20 +68,17 @@ type Target =
   | { what: 'hung'; s: number; m: number }
   | { what: 'child'; key: string };
 
+const MARKERS =
+  /\[rel06 s=(\d+) m=(\d+)\]|\[rel06 child=([^\]]+)\]|\[Sub-agent [^\n]*?session (\d+) message (\d+)|(?:Subtask|Hung question) for session (\d+) message (\d+)/g;
+
 function targetOf(req: RecordedRequest): Target {
   const text = lastUserOf(req);
-  const sub = /^Subtask for session (\d+) message (\d+)/.exec(text);
-  if (sub && isSubagent(req)) return { what: 'hung', s: Number(sub[1]), m: Number(sub[2]) };
-  const markers = [
-    ...text.matchAll(
-      /\[rel06 s=(\d+) m=(\d+)\]|\[rel06 child=([^\]]+)\]|\[Sub-agent [^\n]*?session (\d+) message (\d+)/g,
-    ),
-  ];
-  const last = markers.at(-1);
+  const last = [...text.matchAll(MARKERS)].at(-1);
   if (!last) throw new Error(`a model request the test did not send: ${text.slice(0, 200)}`);
   if (last[1]) return { what: 'message', s: Number(last[1]), m: Number(last[2]) };
   if (last[3]) return { what: 'child', key: last[3] };
-  return { what: 'announce', s: Number(last[4]), m: Number(last[5]), text };
+  if (last[4]) return { what: 'announce', s: Number(last[4]), m: Number(last[5]), text };
+  return { what: 'hung', s: Number(last[6]), m: Number(last[7]) };
 }
 
 /** The lane a request belongs to (a sub-agent works in its own session). */
@@ -146,12 +148,14 @@ function reply(req: RecordedRequest): ScriptedReply {
     case 'deadline':
       return trickle;
     case 'subagent':
-      if (lastRole(req) === 'tool') return { type: 'reply', text, delayMs };
-      return {
-        type: 'reply',
-        toolCalls: [{ name: 'sessions_spawn', args: { task: subtaskOf(s, m) } }],
-        delayMs,
-      };
+    case 'waits': {
+      const spawn = { name: 'sessions_spawn', args: { task: subtaskOf(s, m) } };
+      if (lastRole(req) !== 'tool') return { type: 'reply', toolCalls: [spawn], delayMs };
+      const child = /agent:main:subagent:[0-9a-f-]{36}/.exec(lastToolResult(req))?.[0];
+      if (kindOf(s, m) === 'subagent' || !child) return { type: 'reply', text, delayMs };
+      const ask = { sessionKey: child, message: questionOf(s, m), timeoutSeconds: 600 };
+      return { type: 'reply', toolCalls: [{ name: 'sessions_send', args: ask }], delayMs };
+    }
     default:
       return { type: 'reply', text: [text.slice(0, 4), text.slice(4)], delayMs };
   }
@@ -163,7 +167,7 @@ let clients: TestClient[] = [];
 
 beforeAll(async () => {
   fake = await startFakeModelServer();
-  fake.enqueue(...Array.from({ length: SESSIONS * (MESSAGES + 2) * 3 + 1000 }, () => reply));
+  for (let n = SESSIONS * (MESSAGES + 2) * 3 + 1000; n > 0; n--) fake.enqueue(reply);
   h = await startGateway({
     models: {
       providers: {
@@ -349,7 +353,7 @@ describe(`REL-06: ordering and lane liveness (${SESSIONS} sessions × ${MESSAGES
         for (const kind of KINDS) expect(mix.get(kind), kind).toBeGreaterThan(0);
 
         // 3. Every hung sub-agent reported back to its session as timed out.
-        const spawned = [...plan.values()].filter((k) => k === 'subagent').length;
+        const spawned = [...plan.values()].filter((k) => k === 'subagent' || k === 'waits').length;
         await until(() => announces.length >= spawned, `${spawned} sub-agent reports`, 60_000);
         expect(announces.every((a) => a.what === 'announce' && a.text.includes('timed out'))).toBe(true);
         expect(new Set(announces.map((a) => laneOf(a) + (a as { m: number }).m)).size).toBe(spawned);
@@ -395,9 +399,15 @@ describe(`REL-06: ordering and lane liveness (${SESSIONS} sessions × ${MESSAGES
             .map((e) => Number(/ m=(\d+)\]/.exec(String(e.content))?.[1]));
           if (users.join() !== inOrder.join()) outOfOrder.push(`transcript s${s}: ${users.join()}`);
           for (let m = 0; m < MESSAGES; m++) {
-            const end = entries.filter((e) => e.role === 'assistant' && e.runId === runIdOf(s, m)).at(-1);
-            if (end?.stopReason !== EXPECTED[kindOf(s, m)][1])
-              wrong.push(`${runIdOf(s, m)} (${kindOf(s, m)}) on record: ${end?.stopReason}`);
+            const end = entries.filter((e) => e.runId === runIdOf(s, m)).at(-1);
+            // A turn stopped during a tool call ends on that call's result (the agent loop records no
+            // closing assistant message then): here sessions_send's "stopped while waiting".
+            const recorded =
+              end?.role === 'tool'
+                ? JSON.stringify(end.content).match(/"status\W+(\w+)/)?.[1]
+                : end?.stopReason;
+            if (recorded !== EXPECTED[kindOf(s, m)][1])
+              wrong.push(`${runIdOf(s, m)} (${kindOf(s, m)}) on record: ${end?.role} ${recorded}`);
           }
         }
         expect(wrong.slice(0, 10), `${wrong.length} turns recorded wrongly`).toEqual([]);

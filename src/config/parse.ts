@@ -1,9 +1,13 @@
 import JSON5 from 'json5';
+import { nestedDeeperThan } from '../shared/index.js';
 import { type ConfigIssue, configInvalid, formatPath, type PathSegments } from './issues.js';
 import { isPlainObject, setOwn } from './merge.js';
 
 /** The largest config file (or included file) accepted, in bytes. */
 export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+/** The deepest nesting accepted (the schema needs fewer than 10; merge and validation recurse). */
+export const MAX_CONFIG_DEPTH = 64;
 
 function syntaxIssue(err: unknown, file: string): ConfigIssue {
   const e = err as { message?: string; lineNumber?: number; columnNumber?: number };
@@ -37,6 +41,13 @@ export function parseConfigText(text: string, file: string): Record<string, unkn
     value = JSON5.parse(body);
   } catch (err) {
     throw configInvalid([syntaxIssue(err, file)], file, err);
+  }
+  if (nestedDeeperThan(value, MAX_CONFIG_DEPTH)) {
+    const hint = `no setting is nested that deep: check the brackets (the limit is ${MAX_CONFIG_DEPTH} levels)`;
+    throw configInvalid(
+      [{ path: 'root', message: `${file} nests more than ${MAX_CONFIG_DEPTH} levels`, hint }],
+      file,
+    );
   }
   if (!isPlainObject(value)) {
     const kind = value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value;

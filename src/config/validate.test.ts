@@ -230,6 +230,13 @@ describe('broken files', () => {
     expect(issues[0]!.message).toMatch(/is too large$/);
   });
 
+  it('refuses a file nested 10,000 levels deep with a clear issue (no stack overflow)', async () => {
+    const { issues } = await fileIssues(`{ a: ${'['.repeat(10_000)}${']'.repeat(10_000)} }`);
+    expect(issues[0]!.path).toBe('root');
+    expect(issues[0]!.message).toMatch(/nests more than 64 levels$/);
+    expect(issues[0]!.hint).toContain('brackets');
+  });
+
   it('keeps __proto__ as a plain unknown key', async () => {
     const { issues } = await fileIssues('{ "__proto__": { "polluted": true } }');
     expect(issues[0]!.path).toBe('__proto__');

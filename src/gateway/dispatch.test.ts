@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_PARAMS_DEPTH, nestedDeeperThan } from './dispatch.js';
+import { nestedDeeperThan } from '../shared/index.js';
+import { MAX_PARAMS_DEPTH } from './dispatch.js';
 
 const nest = (levels: number, leaf: unknown = 1, array = false): unknown => {
   let v = leaf;

@@ -8,6 +8,7 @@ import {
   type RequestFrame,
   RequestFrameSchema,
 } from '../protocol/index.js';
+import { nestedDeeperThan } from '../shared/index.js';
 import type { Connection } from './connection.js';
 import { parseJson, salvageId } from './handshake.js';
 import { hashParams, type IdempotencyStore } from './idempotency.js';
@@ -27,21 +28,6 @@ export interface DispatchDeps {
 
 /** Params nested deeper than this are refused before a handler (or the idempotency hash) walks them. */
 export const MAX_PARAMS_DEPTH = 64;
-
-/**
- * True when `value` nests objects or arrays more than `max` levels deep (a flat object is one level).
- * Iterative, so hostile input (10,000 levels fit easily in a frame) cannot overflow the stack here.
- */
-export function nestedDeeperThan(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  for (let next = stack.pop(); next; next = stack.pop()) {
-    const [v, depth] = next;
-    if (v === null || typeof v !== 'object') continue;
-    if (depth >= max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
 
 function isPromise(value: unknown): value is Promise<unknown> {
   return typeof (value as Promise<unknown> | undefined)?.then === 'function';

@@ -10,6 +10,7 @@ export type { Clock } from './clock.js';
 export { systemClock } from './clock.js';
 export type { Deferred } from './deferred.js';
 export { deferred, sleep } from './deferred.js';
+export { nestedDeeperThan } from './depth.js';
 export type { CarapaceErrorOptions } from './errors.js';
 export { CarapaceError, errnoCode, errorMessage, isCarapaceError } from './errors.js';
 export { TextFileCache } from './file-cache.js';

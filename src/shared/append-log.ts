@@ -1,8 +1,9 @@
-import { writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, fdatasync, openSync, write, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { type Deferred, deferred } from './deferred.js';
 
-type Handle = Awaited<ReturnType<typeof open>>;
+const fdatasyncAsync = promisify(fdatasync);
+const writeAsync = promisify(write);
 
 /**
  * Batches up to this size are written with one synchronous `write(2)` into the page cache (microseconds,
@@ -10,11 +11,20 @@ type Handle = Awaited<ReturnType<typeof open>>;
  */
 const SYNC_WRITE_MAX = 64 * 1024;
 
-/** Write all of `text` at the end of the file behind `fd` (a short write continues where it stopped). */
-function writeAllSync(fd: number, text: string): void {
+/**
+ * Write all of `text` at the end of the file behind `fd` (opened for appending; a short write continues
+ * where it stopped): synchronously when small, on the thread pool when large.
+ */
+async function writeAll(fd: number, text: string): Promise<void> {
   const bytes = Buffer.from(text, 'utf8');
   let off = 0;
-  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+  while (off < bytes.length) {
+    const left = bytes.length - off;
+    off +=
+      left <= SYNC_WRITE_MAX
+        ? writeSync(fd, bytes, off, left)
+        : (await writeAsync(fd, bytes, off, left)).bytesWritten;
+  }
 }
 
 interface Pending {
@@ -37,7 +47,8 @@ export class AppendLog {
   readonly #mode: number;
   /** A previous log of the same path that is still closing: its writes land first. */
   #after: Promise<void> | undefined;
-  #handle: Handle | undefined;
+  /** The open file (opened synchronously: one `open(2)`, no thread-pool round trip). */
+  #fd: number | undefined;
   #queue: Pending[] = [];
   #running: Promise<void> | undefined;
 
@@ -60,12 +71,16 @@ export class AppendLog {
     return this.#running !== undefined;
   }
 
-  /** Wait for queued appends, then close the file handle (a later append reopens it). */
+  /** Wait for queued appends, then close the file (a later append reopens it). */
   async close(): Promise<void> {
     while (this.#running) await this.#running;
-    const handle = this.#handle;
-    this.#handle = undefined;
-    await handle?.close();
+    this.#closeFd();
+  }
+
+  #closeFd(): void {
+    const fd = this.#fd;
+    this.#fd = undefined;
+    if (fd !== undefined) closeSync(fd);
   }
 
   async #drain(): Promise<void> {
@@ -80,17 +95,18 @@ export class AppendLog {
         const batch = this.#queue;
         this.#queue = [];
         try {
-          this.#handle ??= await open(this.path, 'a', this.#mode);
-          const text = batch.length === 1 ? batch[0]!.text : batch.map((p) => p.text).join('');
-          if (text.length <= SYNC_WRITE_MAX) writeAllSync(this.#handle.fd, text);
-          else await this.#handle.write(text);
-          if (batch.some((p) => p.durable)) await this.#handle.datasync();
+          this.#fd ??= openSync(this.path, 'a', this.#mode);
+          const fd = this.#fd;
+          await writeAll(fd, batch.length === 1 ? batch[0]!.text : batch.map((p) => p.text).join(''));
+          if (batch.some((p) => p.durable)) await fdatasyncAsync(fd);
           for (const p of batch) p.done.resolve();
         } catch (err) {
-          // Drop the handle: the next append reopens the file (it may have been moved or the disk freed).
-          const handle = this.#handle;
-          this.#handle = undefined;
-          await handle?.close().catch(() => undefined);
+          // Drop the file: the next append reopens it (it may have been moved or the disk freed).
+          try {
+            this.#closeFd();
+          } catch {
+            // already unusable
+          }
           for (const p of batch) p.done.reject(err);
         }
       }

@@ -77,15 +77,3 @@ export async function startRecorder(host = '127.0.0.1'): Promise<Recorder> {
     },
   };
 }
-
-/** A seeded PRNG (mulberry32) so a failing case can be replayed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -77,6 +77,78 @@ describe('Inbox', () => {
       ['p', 2],
       ['w', 0],
     ]);
+  });
+
+  it('counts a turn cut off by a crash, not one cut short by a graceful stop, and forgets both once answered', async () => {
+    const first = await opened();
+    await first.inbox.accept({ text: 'crashes' }, { id: 'crash' });
+    await first.inbox.accept({ text: 'stopped' }, { id: 'stop' });
+    await first.inbox.accept({ text: 'answered' }, { id: 'done' });
+    for (const id of ['crash', 'stop', 'done']) expect(await first.inbox.markStarted(id)).toBe(true);
+    // A graceful stop takes back the start of the turn it cut short; the answered one is done.
+    expect(await first.inbox.markInterrupted('stop')).toBe(true);
+    expect(await first.inbox.answer('done', 'ok')).toBe(true);
+    expect(await first.inbox.markInterrupted('done')).toBe(false);
+    expect(first.inbox.pending().map((r) => [r.id, r.attempts])).toEqual([
+      ['crash', 1],
+      ['stop', 0],
+    ]);
+    const lines = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { v: number; op: string; id: string });
+    expect(lines.map((l) => [l.op, l.id]).slice(3)).toEqual([
+      ['start', 'crash'],
+      ['start', 'stop'],
+      ['start', 'done'],
+      ['interrupted', 'stop'],
+      ['answer', 'done'],
+    ]);
+    expect(lines.every((l) => l.v === 1)).toBe(true);
+    // Crash: dropped without stop(); the start lines were written (not synced) before markStarted resolved.
+    const second = await opened();
+    expect(second.recovered.map((r) => [r.id, r.attempts])).toEqual([
+      ['crash', 1],
+      ['stop', 0],
+    ]);
+    // Counts survive compaction (folded into the accept line), and a second graceful stop nets out again.
+    await second.inbox.markStarted('crash');
+    await second.inbox.markStarted('stop');
+    await second.inbox.markInterrupted('stop');
+    expect(await second.inbox.markInterrupted('stop')).toBe(false);
+    await second.inbox.stop();
+    const third = await opened();
+    expect(third.recovered.map((r) => [r.id, r.attempts])).toEqual([
+      ['crash', 2],
+      ['stop', 0],
+    ]);
+    expect(await third.inbox.answer('crash', 'ok')).toBe(true);
+    expect(await third.inbox.markStarted('crash')).toBe(false);
+    await third.inbox.stop();
+    expect((await opened()).recovered.map((r) => [r.id, r.attempts])).toEqual([['stop', 0]]);
+  });
+
+  it('loads files of older gateways (no attempts, no interrupted lines) and skips ops it does not know', async () => {
+    await mkdir(join(dir, 'gateway'), { recursive: true });
+    const lines = [
+      { v: 1, op: 'accept', id: 'old', at: 5, payload: { text: 'from before attempts' } },
+      { v: 1, op: 'start', id: 'old', at: 6 },
+      { v: 1, op: 'someday', id: 'old', at: 7 },
+      { v: 1, op: 'interrupted', id: 'unknown', at: 8 },
+    ];
+    await writeFile(file, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    const { recovered } = await opened();
+    expect(recovered.map((r) => [r.id, r.payload.text, r.attempts, r.acceptedAt])).toEqual([
+      ['old', 'from before attempts', 1, 5],
+    ]);
+  });
+
+  it('refuses a file written by a newer inbox version', async () => {
+    await mkdir(join(dir, 'gateway'), { recursive: true });
+    await writeFile(file, `${JSON.stringify({ v: 2, op: 'accept', id: 'x', at: 1, payload: {} })}\n`);
+    await expect(new Inbox<Msg>({ file }).start()).rejects.toMatchObject({
+      code: 'INBOX_VERSION_UNSUPPORTED',
+    });
   });
 
   it('ignores a torn last line (a crash mid-append: never acknowledged) and rewrites the file clean', async () => {

@@ -20,7 +20,11 @@ import {
  * but never answered, so nothing accepted is lost and nothing answered is run again.
  *
  * File: JSONL, `{v:1, op:'accept', id, at, attempts, sessionKey?, payload}`, `{v:1, op:'start', id, at}`
- * (its turn began) and `{v:1, op:'answer', id, at, status?}`. Compacted (atomic replace, only open records kept) at start and when dead lines dominate.
+ * (its turn began), `{v:1, op:'interrupted', id, at}` (that turn was cut short by a graceful stop: the start
+ * no longer counts) and `{v:1, op:'answer', id, at, status?}`. A reader skips ops it does not know (an older
+ * one reading `interrupted` only counts more starts, so it gives up sooner, never later); a line of a newer
+ * version `v` is refused. Compacted (atomic replace, only open records kept, `attempts` folded into the
+ * accept line) at start and when dead lines dominate.
  */
 
 export const INBOX_VERSION = 1;
@@ -31,7 +35,10 @@ export interface InboxRecord<T> {
   sessionKey?: string;
   /** Epoch ms when it was first accepted. */
   acceptedAt: number;
-  /** How many times its turn started (`markStarted`) without it being answered: > 0 after a crash mid-turn. */
+  /**
+   * How many times its turn started (`markStarted`) and was neither answered nor `markInterrupted`: > 0
+   * after a crash mid-turn.
+   */
   attempts: number;
   /** True when it came back from a previous run of the gateway. */
   recovered: boolean;
@@ -56,7 +63,7 @@ interface AcceptLine {
 
 interface StartLine {
   v: number;
-  op: 'start';
+  op: 'start' | 'interrupted';
   id: string;
   at: number;
 }
@@ -174,6 +181,20 @@ export class Inbox<T> {
     return true;
   }
 
+  /**
+   * Take back one `markStarted`: the turn did not crash the gateway, it was cut short on purpose (a graceful
+   * stop) and will run again. Returns false when the id is not open or has no start to take back.
+   */
+  async markInterrupted(id: string): Promise<boolean> {
+    this.requireStarted();
+    const entry = this.open.get(id);
+    if (!entry || entry.record.attempts === 0) return false;
+    entry.record.attempts--;
+    const line: StartLine = { v: INBOX_VERSION, op: 'interrupted', id, at: this.clock.now() };
+    await this.enqueue(`${JSON.stringify(line)}\n`, 0, false);
+    return true;
+  }
+
   /** True when `id` was answered since the inbox last compacted. */
   wasAnswered(id: string): boolean {
     return this.answered.has(id);
@@ -221,6 +242,9 @@ export class Inbox<T> {
     } else if (value.op === 'start') {
       const open = this.open.get(value.id);
       if (open) open.record.attempts++;
+    } else if (value.op === 'interrupted') {
+      const open = this.open.get(value.id);
+      if (open) open.record.attempts = Math.max(0, open.record.attempts - 1);
     }
   }
 

@@ -8,7 +8,7 @@ import {
   type ModelRuntime,
   scrubSecrets,
 } from '../../models/index.js';
-import { Inbox, LaneManager, type LaneOutcome } from '../../sessions/index.js';
+import { Inbox, LaneManager, type LaneOutcome, type MessageEntry } from '../../sessions/index.js';
 import { CarapaceError, type Clock, errorMessage, TextFileCache } from '../../shared/index.js';
 import type { Logger } from '../logger.js';
 import type { GatewaySessions } from '../sessions.js';
@@ -20,6 +20,8 @@ import type { TurnRequest, TurnResult } from './types.js';
 
 /** A recovered message whose turn already started this often (and crashed) is answered with an error. */
 const MAX_RECOVERY_ATTEMPTS = 3;
+/** How the error reply to a message given up begins (also how a replay finds it already recorded). */
+const ABANDONED = 'Sorry, this message could not be answered:';
 /** Finished runs remembered for `agent.wait`. */
 const MAX_FINISHED = 2000;
 
@@ -87,16 +89,19 @@ export class RunService {
   readonly #files = new TextFileCache();
   #modelSecrets: { parts: (readonly string[])[]; flat: readonly string[] } = { parts: [], flat: [] };
   #stopping = false;
+  /** Inbox ids whose turn start this process counted and that are not answered yet. */
+  readonly #started = new Set<string>();
 
   constructor(private readonly deps: RunServiceDeps) {
     this.inbox = new Inbox<TurnRequest>({ file: deps.inboxPath, clock: deps.clock });
     const config = deps.config();
     this.lanes = new LaneManager<TurnRequest, TurnResult>({
-      run: (job) => {
+      run: async (job) => {
         for (const m of job.messages) {
           this.#update(m.runId, { status: 'running', startedAt: deps.clock.now() });
           deps.metrics?.runStarted(m.method);
         }
+        await this.#markStarted(job.messages);
         return this.#turn(job);
       },
       queue: config.messages.queue,
@@ -118,11 +123,16 @@ export class RunService {
     for (const record of pending) {
       const req: TurnRequest = { ...record.payload, recovered: true };
       if (record.attempts >= MAX_RECOVERY_ATTEMPTS) {
-        // The error reply is queued before the inbox answer: a crash in between abandons it again, and
-        // the outbound queue (one reply per key) sends it once.
-        await this.#abandon(req, record.attempts);
-        await this.inbox.answer(record.id, 'abandoned');
-        continue;
+        // A reply the transcript already holds (a kill between it and the inbox answer) is replayed whatever
+        // the count: the turn answers it from there without calling the model.
+        const recorded = await this.#recorded(req);
+        if (recorded !== 'reply') {
+          // The error reply is queued before the inbox answer: a crash in between abandons it again, the
+          // outbound queue (one reply per key) sends it once, and the transcript keeps one apology.
+          await this.#abandon(req, record.attempts, recorded === 'apology');
+          await this.inbox.answer(record.id, 'abandoned');
+          continue;
+        }
       }
       this.deps.logger.warn(
         { runId: req.runId, sessionKey: req.sessionKey },
@@ -137,29 +147,13 @@ export class RunService {
    * A poison message: record an explicit error reply instead of running it again, and tell its sender
    * (a channel message's reply goes to the outbound queue through `beforeAnswer`).
    */
-  async #abandon(req: TurnRequest, attempts: number): Promise<void> {
-    const message = `Sorry, this message could not be answered: the assistant stopped ${attempts} times while working on it, so it was set aside.`;
+  async #abandon(req: TurnRequest, attempts: number, recorded: boolean): Promise<void> {
+    const message = `${ABANDONED} the assistant stopped ${attempts} times while working on it, so it was set aside.`;
     this.deps.logger.error(
       { runId: req.runId, attempts },
       'giving up on a message that crashed its turn repeatedly',
     );
-    try {
-      const store = this.deps.sessions.store(req.agentId);
-      await store.ensureSession(req.sessionKey);
-      const fields = {
-        role: 'assistant' as const,
-        content: '',
-        stopReason: 'error',
-        runId: req.runId,
-        errorMessage: message,
-      };
-      await store.appendMessage(req.sessionKey, fields, { durable: true });
-    } catch (err) {
-      this.deps.logger.error(
-        { err: errorMessage(err), runId: req.runId },
-        'could not record the abandoned message',
-      );
-    }
+    if (!recorded) await this.#recordApology(req, message);
     new RunEvents(req.runId, req.sessionKey, req.agentId, this.deps.broadcast).end({
       stopReason: 'error',
       text: '',
@@ -183,6 +177,63 @@ export class RunService {
       error: message,
     });
     if (req.method === 'agent') this.deps.onRecoveredFinal(req, outcome);
+  }
+
+  /** What the transcript already holds for a recovered message: its final reply, or an apology for it. */
+  async #recorded(req: TurnRequest): Promise<'reply' | 'apology' | undefined> {
+    let found: 'apology' | undefined;
+    try {
+      const { entries } = await this.deps.sessions.store(req.agentId).loadTranscript(req.sessionKey);
+      for (const entry of entries) {
+        const e = entry as MessageEntry & { errorMessage?: unknown };
+        if (e.type !== 'message' || e.role !== 'assistant' || e.runId !== req.runId || e.toolCalls?.length)
+          continue;
+        if (e.stopReason === undefined || e.stopReason === 'stop' || e.stopReason === 'length')
+          return 'reply';
+        if (typeof e.errorMessage === 'string' && e.errorMessage.startsWith(ABANDONED)) found = 'apology';
+      }
+    } catch {
+      // No session (its turn never got as far as recording the message): nothing recorded.
+    }
+    return found;
+  }
+
+  /** The apology in the transcript, where its sender's history shows it. */
+  async #recordApology(req: TurnRequest, message: string): Promise<void> {
+    try {
+      const store = this.deps.sessions.store(req.agentId);
+      await store.ensureSession(req.sessionKey);
+      const fields = {
+        role: 'assistant' as const,
+        content: '',
+        stopReason: 'error',
+        runId: req.runId,
+        errorMessage: message,
+      };
+      await store.appendMessage(req.sessionKey, fields, { durable: true });
+    } catch (err) {
+      this.deps.logger.error(
+        { err: errorMessage(err), runId: req.runId },
+        'could not record the abandoned message',
+      );
+    }
+  }
+
+  /**
+   * Count a turn's start in the inbox before it does anything (written, not synced: a process crash keeps
+   * it), so a message whose turn keeps taking the gateway down is given up after `MAX_RECOVERY_ATTEMPTS`.
+   * A graceful stop takes the count back (`stop`). Non-durable messages are not in the inbox: no count.
+   */
+  async #markStarted(messages: readonly TurnRequest[]): Promise<void> {
+    await Promise.all(
+      messages.map(async (m) => {
+        try {
+          if (await this.inbox.markStarted(m.runId)) this.#started.add(m.runId);
+        } catch (err) {
+          this.deps.logger.warn({ err: errorMessage(err), runId: m.runId }, 'turn start not counted');
+        }
+      }),
+    );
   }
 
   /**
@@ -225,6 +276,7 @@ export class RunService {
         .catch((err) =>
           this.deps.logger.error({ err: errorMessage(err), runId: req.runId }, 'reply not queued'),
         );
+      this.#started.delete(inboxId);
       await this.inbox
         .answer(inboxId, outcome.status)
         .catch((err) => this.deps.logger.error({ err: errorMessage(err) }, 'inbox answer failed'));
@@ -394,12 +446,24 @@ export class RunService {
 
   /**
    * Let running turns finish for up to `drainMs`, then stop: what is still queued or running stays in the
-   * inbox, unanswered, for the next start.
+   * inbox, unanswered, for the next start. A turn cut short here did not crash the gateway: its start is
+   * taken back (`markInterrupted`), so restarts never make a healthy message look like a poison one.
    */
   async stop(drainMs = 5000): Promise<void> {
     await Promise.race([this.lanes.idle(), new Promise((r) => setTimeout(r, drainMs).unref())]);
     this.#stopping = true;
     await this.lanes.stop();
+    const interrupted = [...this.#started];
+    this.#started.clear();
+    await Promise.all(
+      interrupted.map((id) =>
+        this.inbox
+          .markInterrupted(id)
+          .catch((err) =>
+            this.deps.logger.warn({ err: errorMessage(err), runId: id }, 'interrupted turn still counted'),
+          ),
+      ),
+    );
     await this.inbox.stop();
   }
 }

@@ -2,6 +2,7 @@ import { type AgentMessage, type AgentTool, checkCompaction, compactSession } fr
 import type { Config } from '../../config/index.js';
 import { type ModelRuntime, resolveModel } from '../../models/index.js';
 import type { SessionStore } from '../../sessions/index.js';
+import { CarapaceError } from '../../shared/index.js';
 import { toTranscriptFields } from './convert.js';
 
 export interface CompactInput {
@@ -24,6 +25,13 @@ export interface CompactInput {
   signal: AbortSignal;
   /** `YYYY-MM-DD` of the daily memory file the flush turn may write. */
   date: string;
+  /**
+   * What is left of the turn's deadline: compaction's model calls stop when it runs out, so a model that
+   * hangs while summarizing cannot hold the session's lane past the deadline.
+   */
+  timeoutMs?: number;
+  /** The turn's idle timeout, for the memory-flush turn. */
+  idleTimeoutMs?: number;
 }
 
 export interface CompactOutcome {
@@ -33,6 +41,30 @@ export interface CompactOutcome {
   tokensBefore?: number;
   tokensAfter?: number;
   error?: string;
+}
+
+/** `signal`, also aborted after `timeoutMs`; `ranOut()` says why when that happened. */
+function withDeadline(signal: AbortSignal, timeoutMs: number | undefined) {
+  const ctrl = new AbortController();
+  const forward = () => ctrl.abort(signal.reason);
+  if (signal.aborted) forward();
+  else signal.addEventListener('abort', forward, { once: true });
+  let why: string | undefined;
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          why = `compaction stopped: it ran out of the turn's time (${timeoutMs} ms left)`;
+          ctrl.abort(new CarapaceError('RUN_TIMEOUT', why));
+        }, timeoutMs);
+  return {
+    signal: ctrl.signal,
+    ranOut: () => why,
+    dispose: () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', forward);
+    },
+  };
 }
 
 /**
@@ -54,6 +86,8 @@ export async function maybeCompact(input: CompactInput): Promise<CompactOutcome>
     });
     if (!check.needed) return unchanged;
   }
+  const { timeoutMs, idleTimeoutMs } = input;
+  const deadline = withDeadline(input.signal, timeoutMs);
   const result = await compactSession({
     messages: input.messages,
     stream: input.runtime,
@@ -62,7 +96,7 @@ export async function maybeCompact(input: CompactInput): Promise<CompactOutcome>
     system: input.system,
     keepRecentTokens: settings.keepRecentTokens,
     ...(input.instructions ? { instructions: input.instructions } : {}),
-    signal: input.signal,
+    signal: deadline.signal,
     ...(settings.memoryFlush
       ? {
           memoryFlush: {
@@ -72,10 +106,12 @@ export async function maybeCompact(input: CompactInput): Promise<CompactOutcome>
             tools: input.tools,
             secrets: input.secrets,
             date: input.date,
+            ...(timeoutMs === undefined ? {} : { runTimeoutMs: timeoutMs }),
+            ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
           },
         }
       : {}),
-  });
+  }).finally(deadline.dispose);
   const ids = [...input.ids];
   for (const m of result.flushMessages) {
     const entry = await input.store.appendMessage(input.sessionKey, toTranscriptFields(m, input.runId));
@@ -86,7 +122,11 @@ export async function maybeCompact(input: CompactInput): Promise<CompactOutcome>
       messages: result.messages,
       ids,
       compacted: false,
-      ...(result.error ? { error: result.error.message } : {}),
+      ...(deadline.ranOut()
+        ? { error: deadline.ranOut() }
+        : result.error
+          ? { error: result.error.message }
+          : {}),
     };
   }
   const { record } = result;

@@ -52,6 +52,10 @@ export async function runModelTurn(input: ModelTurnInput): Promise<TurnResult> {
   for (const m of input.context) guard?.observe(m);
   const fallbacks = first.model || entry.model ? [] : chain.fallbacks;
   const defaults = config.agents.defaults;
+  // One deadline for the turn, shared by compaction and the agent run.
+  const turnTimeoutMs = first.timeoutMs ?? defaults.timeoutSeconds * 1000;
+  const turnStart = deps.clock.monotonic();
+  const timeLeft = () => Math.max(1, turnTimeoutMs - (deps.clock.monotonic() - turnStart));
   const tools: readonly AgentTool[] = deps.tools?.(agentId, sessionKey) ?? [];
   const skillsListed = deps.skills?.(agentId);
   const report = await assembleContext({
@@ -89,6 +93,8 @@ export async function runModelTurn(input: ModelTurnInput): Promise<TurnResult> {
       secrets,
       signal: job.signal,
       date: new Date(deps.clock.now()).toISOString().slice(0, 10),
+      timeoutMs: timeLeft(),
+      idleTimeoutMs: defaults.idleTimeoutSeconds * 1000,
     });
 
   let context = input.context;
@@ -126,7 +132,7 @@ export async function runModelTurn(input: ModelTurnInput): Promise<TurnResult> {
       system: report.systemPrompt,
       signal: job.signal,
       maxToolRounds: defaults.maxToolRounds,
-      runTimeoutMs: first.timeoutMs ?? defaults.timeoutSeconds * 1000,
+      runTimeoutMs: timeLeft(),
       idleTimeoutMs: defaults.idleTimeoutSeconds * 1000,
       toolResultMaxChars: defaults.toolResultMaxChars,
       secrets,

@@ -7,6 +7,7 @@ import type { AgentEvent, AgentRun } from './events.js';
 import { type AgentRunInput, runAgent } from './loop.js';
 import { type AgentMessage, messageText, userMessage } from './messages.js';
 import { type AgentTool, defineTool } from './tool.js';
+import { TOOL_ABORT_GRACE_MS } from './tool-exec.js';
 
 let server: FakeModelServer;
 beforeEach(async () => {
@@ -235,6 +236,28 @@ describe('agent loop', () => {
       aborted: true,
       stopReason: 'timeout',
     });
+  });
+
+  it('does not wait for a tool that ignores the abort: the run ends after the grace period', async () => {
+    let finished = false;
+    const stubborn = defineTool({
+      name: 'stubborn',
+      description: 'Ignores the signal',
+      parameters: Type.Object({}),
+      execute: () =>
+        new Promise((resolve) =>
+          setTimeout(() => {
+            finished = true;
+            resolve({ content: 'too late' });
+          }, TOOL_ABORT_GRACE_MS + 20_000).unref(),
+        ),
+    });
+    server.enqueue({ type: 'reply', toolCalls: [{ id: 's', name: 'stubborn', args: {} }] });
+    const { result } = await drain(start({ tools: [stubborn], runTimeoutMs: 500 }));
+    expect(result.stopReason).toBe('timeout');
+    expect(finished).toBe(false);
+    expect(result.newMessages.at(-1)).toMatchObject({ role: 'toolResult', isError: true });
+    expect(messageText(result.newMessages.at(-1)!)).toMatch(/was stopped: the run was aborted/);
   });
 
   it('stops after maxToolRounds, answering the calls it did not run', async () => {

@@ -81,7 +81,7 @@ export class ToolRunner {
     }
     let output: ToolOutput;
     try {
-      output = await entry.tool.execute(info.args, ctx, signal);
+      output = await untilAborted(entry.tool.execute(info.args, ctx, signal), signal, call.name);
     } catch (err) {
       output = { content: `Tool '${call.name}' failed: ${errorMessage(err)}`, isError: true };
     }
@@ -109,6 +109,53 @@ export class ToolRunner {
       timestamp: this.#options.now(),
     };
   }
+}
+
+/** How long a tool may take to wind down after the run is aborted before the run stops waiting for it. */
+export const TOOL_ABORT_GRACE_MS = 2000;
+
+/**
+ * The tool's output; once the run is aborted, the tool gets TOOL_ABORT_GRACE_MS to finish (a tool that
+ * honours the signal returns what it has), then an error output is returned without waiting any longer:
+ * the run, and its session's lane, are released even when a tool ignores the signal. Such a tool runs on
+ * unobserved; its late result or failure is dropped.
+ */
+function untilAborted(work: Promise<ToolOutput>, signal: AbortSignal, name: string): Promise<ToolOutput> {
+  return new Promise<ToolOutput>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = () => {
+      work.catch(() => undefined);
+      resolve({
+        content: `Tool '${name}' was stopped: the run was aborted (${abortReason(signal)}) and the tool did not finish within ${TOOL_ABORT_GRACE_MS} ms.`,
+        isError: true,
+      });
+    };
+    const onAbort = () => {
+      timer = setTimeout(giveUp, TOOL_ABORT_GRACE_MS);
+    };
+    const settle = () => {
+      signal.removeEventListener('abort', onAbort);
+      if (timer) clearTimeout(timer);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (out) => {
+        settle();
+        resolve(out);
+      },
+      (err: unknown) => {
+        settle();
+        reject(err);
+      },
+    );
+  });
+}
+
+function abortReason(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  if (typeof r === 'string') return r;
+  return r instanceof Error ? r.message : 'aborted';
 }
 
 function safeJson(value: unknown): string {

@@ -35,11 +35,25 @@ export function defineTool<S extends TSchema>(tool: AgentTool<S>): AgentTool<S> 
   return tool;
 }
 
+/**
+ * Each tool's spec, built once per tool object: the JSON copy of a schema (TypeBox's symbol keys
+ * dropped) cost more than the rest of a turn's tool handling, and toolsets are reused across turns.
+ * Specs are read-only (serialized into requests); a WeakMap lets a dropped toolset's specs go with it.
+ */
+const specCache = new WeakMap<AgentTool, ToolSpec>();
+
 /** The tools as the model is offered them. */
 export function toolSpecs(tools: readonly AgentTool[]): ToolSpec[] {
-  return tools.map((t) => ({
-    name: t.name,
-    description: t.description,
-    jsonSchema: JSON.parse(JSON.stringify(t.parameters)) as Record<string, unknown>,
-  }));
+  return tools.map((t) => {
+    let spec = specCache.get(t);
+    if (!spec) {
+      spec = {
+        name: t.name,
+        description: t.description,
+        jsonSchema: JSON.parse(JSON.stringify(t.parameters)) as Record<string, unknown>,
+      };
+      specCache.set(t, spec);
+    }
+    return spec;
+  });
 }

@@ -17,15 +17,14 @@ import {
 } from '../fakes/fake-model-server.js';
 import { FakeTelegram } from '../fakes/fake-telegram.js';
 import { tempStateDir } from '../helpers/gateway-harness.js';
-import { startGatewayProcess } from '../helpers/gateway-process.js';
-import { lastUser, until } from './support.js';
+import { GatewayProcesses, lastUser, telegramPipelineConfig, until } from './support.js';
 
 const ALICE = { id: 53001, first_name: 'Alice' };
 const TEXT = 'please summarise the poison file';
 let model: FakeModelServer;
 let telegram: FakeTelegram;
 let stateDir: string;
-const children = new Set<ChildProcess>();
+const gateways = new GatewayProcesses(() => stateDir);
 
 beforeAll(async () => {
   model = await startFakeModelServer();
@@ -36,57 +35,27 @@ beforeAll(async () => {
       : { type: 'reply' as const, text: `answer to ${lastUser(req)}`, usage: { input: 5, output: 3 } };
   model.enqueue(...Array.from({ length: 100 }, () => step));
   telegram = await FakeTelegram.start();
-  stateDir = await tempStateDir({
-    models: {
-      providers: {
-        fake: {
-          baseUrl: model.baseUrl,
-          api: 'openai-chat',
-          apiKey: 'sk-abandon',
-          models: [{ id: 'm', contextWindow: 100_000, maxTokens: 100 }],
-        },
-      },
-      retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 10 },
-    },
-    agents: { defaults: { model: 'fake/m' } },
-    session: { reset: { mode: 'off' } },
-    heartbeat: { every: '0m' },
-    channels: {
-      telegram: {
-        accounts: {
-          default: {
-            botToken: telegram.token,
-            apiRoot: telegram.apiRoot,
-            dmPolicy: 'allowlist',
-            allowFrom: [String(ALICE.id)],
-          },
-        },
-      },
-    },
-  });
+  stateDir = await tempStateDir(
+    telegramPipelineConfig({
+      modelBaseUrl: model.baseUrl,
+      apiKey: 'sk-abandon',
+      botToken: telegram.token,
+      apiRoot: telegram.apiRoot,
+      allowFrom: [ALICE.id],
+    }),
+  );
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
+  gateways.killAll();
   await telegram?.close();
   await model?.close();
   if (stateDir) await rm(stateDir, { recursive: true, force: true });
 });
 
-async function start(): Promise<ChildProcess> {
-  const { child } = await startGatewayProcess(stateDir);
-  children.add(child);
-  return child;
-}
+const start = async (): Promise<ChildProcess> => (await gateways.start()).child;
 
-function kill(child: ChildProcess): Promise<void> {
-  children.delete(child);
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
+const kill = (child: ChildProcess) => gateways.kill(child);
 
 const modelCalls = () => model.requests.filter((r) => lastUser(r).includes(TEXT)).length;
 const apologies = () => shown().filter((t) => t.includes('could not be answered'));
@@ -144,13 +113,7 @@ async function inboxAttempts(): Promise<Map<string, number>> {
 }
 
 /** SIGTERM: the gateway drains (the stalled turn is aborted after the drain) and exits by itself. */
-function terminate(child: ChildProcess): Promise<void> {
-  children.delete(child);
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
+const terminate = (child: ChildProcess) => gateways.kill(child, 'SIGTERM');
 
 describe('reliability: a channel message whose turn crashes the gateway every time it runs', () => {
   it('is given up after three crashed turns, not a graceful stop; its sender gets one apology, also across restarts right after, and the next message is answered', async () => {

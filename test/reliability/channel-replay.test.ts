@@ -13,68 +13,38 @@ import {
 } from '../fakes/fake-model-server.js';
 import { FakeTelegram } from '../fakes/fake-telegram.js';
 import { tempStateDir } from '../helpers/gateway-harness.js';
-import { startGatewayProcess } from '../helpers/gateway-process.js';
-import { lastUser, until } from './support.js';
+import { GatewayProcesses, lastUser, telegramPipelineConfig, until } from './support.js';
 
 const ALICE = { id: 52001, first_name: 'Alice' };
 let model: FakeModelServer;
 let telegram: FakeTelegram;
 let stateDir: string;
-const children = new Set<ChildProcess>();
+const gateways = new GatewayProcesses(() => stateDir);
 
 beforeAll(async () => {
   model = await startFakeModelServer();
   telegram = await FakeTelegram.start();
-  stateDir = await tempStateDir({
-    models: {
-      providers: {
-        fake: {
-          baseUrl: model.baseUrl,
-          api: 'openai-chat',
-          apiKey: 'sk-replay',
-          models: [{ id: 'm', contextWindow: 100_000, maxTokens: 100 }],
-        },
-      },
-      retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 10 },
-    },
-    agents: { defaults: { model: 'fake/m' } },
-    session: { reset: { mode: 'off' } },
-    heartbeat: { every: '0m' },
-    channels: {
-      telegram: {
-        accounts: {
-          default: {
-            botToken: telegram.token,
-            apiRoot: telegram.apiRoot,
-            dmPolicy: 'allowlist',
-            allowFrom: [String(ALICE.id)],
-          },
-        },
-      },
-    },
-  });
+  stateDir = await tempStateDir(
+    telegramPipelineConfig({
+      modelBaseUrl: model.baseUrl,
+      apiKey: 'sk-replay',
+      botToken: telegram.token,
+      apiRoot: telegram.apiRoot,
+      allowFrom: [ALICE.id],
+    }),
+  );
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
+  gateways.killAll();
   await telegram?.close();
   await model?.close();
   if (stateDir) await rm(stateDir, { recursive: true, force: true });
 });
 
-async function start(): Promise<ChildProcess> {
-  const { child } = await startGatewayProcess(stateDir);
-  children.add(child);
-  return child;
-}
+const start = async (): Promise<ChildProcess> => (await gateways.start()).child;
 
-function kill(child: ChildProcess): Promise<void> {
-  children.delete(child);
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
+const kill = (child: ChildProcess) => gateways.kill(child);
 
 describe('reliability: a channel turn cut off by SIGKILL', () => {
   it('is answered to the sender after the restart, exactly once', async () => {

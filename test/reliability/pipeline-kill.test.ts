@@ -25,8 +25,7 @@ import {
 } from '../fakes/fake-model-server.js';
 import { FakeTelegram, type FakeUser } from '../fakes/fake-telegram.js';
 import { tempStateDir } from '../helpers/gateway-harness.js';
-import { startGatewayProcess } from '../helpers/gateway-process.js';
-import { envInt, lastUser, rng, until } from './support.js';
+import { envInt, GatewayProcesses, lastUser, rng, telegramPipelineConfig, until } from './support.js';
 
 const KILLS = envInt(process.env.RELIABILITY_KILLS, 50);
 const SEED = envInt(process.env.RELIABILITY_SEED, 1126);
@@ -43,7 +42,7 @@ const APOLOGY = 'could not be answered';
 let model: FakeModelServer;
 let telegram: FakeTelegram;
 let stateDir: string;
-const children = new Set<ChildProcess>();
+const gateways = new GatewayProcesses(() => stateDir);
 
 beforeAll(async () => {
   model = await startFakeModelServer();
@@ -54,57 +53,28 @@ beforeAll(async () => {
     return { type: 'reply' as const, text: ['answer ', `to ${tag}`], usage: { input: 10, output: 4 } };
   };
   model.enqueue(...Array.from({ length: 5000 }, () => answer));
-  stateDir = await tempStateDir({
-    models: {
-      providers: {
-        fake: {
-          baseUrl: model.baseUrl,
-          api: 'openai-chat',
-          apiKey: 'sk-kill',
-          models: [{ id: 'm', contextWindow: 100_000, maxTokens: 100 }],
-        },
-      },
-      retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 10 },
-    },
-    agents: { defaults: { model: 'fake/m' } },
-    session: { dmScope: 'per-peer', reset: { mode: 'off' } },
-    heartbeat: { every: '0m' },
-    channels: {
-      telegram: {
-        accounts: {
-          default: {
-            botToken: telegram.token,
-            apiRoot: telegram.apiRoot,
-            dmPolicy: 'allowlist',
-            allowFrom: USERS.map((u) => String(u.id)),
-          },
-        },
-      },
-    },
-  });
+  stateDir = await tempStateDir(
+    telegramPipelineConfig({
+      modelBaseUrl: model.baseUrl,
+      apiKey: 'sk-kill',
+      botToken: telegram.token,
+      apiRoot: telegram.apiRoot,
+      allowFrom: USERS.map((u) => u.id),
+      dmScope: 'per-peer',
+    }),
+  );
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
+  gateways.killAll();
   await telegram?.close();
   await model?.close();
   if (stateDir) await rm(stateDir, { recursive: true, force: true });
 });
 
-async function start() {
-  const gw = await startGatewayProcess(stateDir);
-  children.add(gw.child);
-  return gw;
-}
+const start = () => gateways.start();
 
-function kill(child: ChildProcess): Promise<void> {
-  children.delete(child);
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
+const kill = (child: ChildProcess) => gateways.kill(child);
 
 /** Every transcript of the main agent, parsed (each must have its header). */
 async function transcripts() {

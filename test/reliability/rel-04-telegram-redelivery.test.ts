@@ -13,7 +13,13 @@ import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-
 import { FakeTelegram } from '../fakes/fake-telegram.js';
 import { type Harness, startGateway } from '../helpers/gateway-harness.js';
 import { connectedClient } from '../helpers/ws-client.js';
-import { lastUser, type RedeliveringProxy, startRedeliveringProxy, until } from './support.js';
+import {
+  lastUser,
+  type RedeliveringProxy,
+  startRedeliveringProxy,
+  telegramPipelineConfig,
+  until,
+} from './support.js';
 
 const ALICE = { id: 52011, first_name: 'Alice' };
 const TIMES = 100;
@@ -26,34 +32,15 @@ beforeAll(async () => {
   model = await startFakeModelServer();
   telegram = await FakeTelegram.start();
   proxy = await startRedeliveringProxy(telegram.apiRoot);
-  h = await startGateway({
-    models: {
-      providers: {
-        fake: {
-          baseUrl: model.baseUrl,
-          api: 'openai-chat',
-          apiKey: 'sk-redeliver',
-          models: [{ id: 'm', contextWindow: 100_000, maxTokens: 100 }],
-        },
-      },
-      retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 10 },
-    },
-    agents: { defaults: { model: 'fake/m' } },
-    session: { reset: { mode: 'off' } },
-    heartbeat: { every: '0m' },
-    channels: {
-      telegram: {
-        accounts: {
-          default: {
-            botToken: telegram.token,
-            apiRoot: proxy.apiRoot,
-            dmPolicy: 'allowlist',
-            allowFrom: [String(ALICE.id)],
-          },
-        },
-      },
-    },
-  });
+  h = await startGateway(
+    telegramPipelineConfig({
+      modelBaseUrl: model.baseUrl,
+      apiKey: 'sk-redeliver',
+      botToken: telegram.token,
+      apiRoot: proxy.apiRoot,
+      allowFrom: [ALICE.id],
+    }),
+  );
 }, 60_000);
 
 afterAll(async () => {

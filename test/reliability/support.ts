@@ -1,7 +1,14 @@
-/** Shared bits of the reliability battery: a seeded PRNG, waits, and the fake model's view of a request. */
+/**
+ * Shared bits of the reliability battery: a seeded PRNG, waits, the fake model's view of a request, the
+ * Telegram pipeline's config and gateway processes to kill.
+ */
+import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RecordedRequest } from '../fakes/fake-model-server.js';
+import { startGatewayProcess } from '../helpers/gateway-process.js';
+
+type GatewayProcess = Awaited<ReturnType<typeof startGatewayProcess>>;
 
 /** A small seeded PRNG (mulberry32), so a failing run can be repeated with the same seed. */
 export function rng(seed: number): () => number {
@@ -135,4 +142,80 @@ export async function startRedeliveringProxy(upstream: string): Promise<Redelive
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** What `telegramPipelineConfig` needs: the fake model, the fake Bot API and who may write to the bot. */
+export interface TelegramPipelineOptions {
+  modelBaseUrl: string;
+  apiKey: string;
+  botToken: string;
+  apiRoot: string;
+  allowFrom: readonly number[];
+  /** `session.dmScope` (default: the gateway's). */
+  dmScope?: string;
+}
+
+/**
+ * The config of the reliability tests' pipeline: one fake model (`fake/m`, no retries), one Telegram
+ * account with an allowlist, no daily reset and no heartbeats (nothing runs that the test did not send).
+ */
+export function telegramPipelineConfig(o: TelegramPipelineOptions): Record<string, unknown> {
+  return {
+    models: {
+      providers: {
+        fake: {
+          baseUrl: o.modelBaseUrl,
+          api: 'openai-chat',
+          apiKey: o.apiKey,
+          models: [{ id: 'm', contextWindow: 100_000, maxTokens: 100 }],
+        },
+      },
+      retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 10 },
+    },
+    agents: { defaults: { model: 'fake/m' } },
+    session: { ...(o.dmScope ? { dmScope: o.dmScope } : {}), reset: { mode: 'off' } },
+    heartbeat: { every: '0m' },
+    channels: {
+      telegram: {
+        accounts: {
+          default: {
+            botToken: o.botToken,
+            apiRoot: o.apiRoot,
+            dmPolicy: 'allowlist',
+            allowFrom: o.allowFrom.map(String),
+          },
+        },
+      },
+    },
+  };
+}
+
+/** Gateway processes (`carapace gateway run`) on one state dir, SIGKILLed by the test or at the end. */
+export class GatewayProcesses {
+  readonly #children = new Set<ChildProcess>();
+
+  constructor(private readonly stateDir: () => string) {}
+
+  /** Start one and wait until it is up. */
+  async start(): Promise<GatewayProcess> {
+    const gw = await startGatewayProcess(this.stateDir());
+    this.#children.add(gw.child);
+    return gw;
+  }
+
+  /** Send `child` SIGKILL (or `signal`, e.g. SIGTERM to let it drain) and wait for it to be gone. */
+  kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    this.#children.delete(child);
+    if (child.exitCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  }
+
+  /** SIGKILL whatever is still running (afterAll). */
+  killAll(): void {
+    for (const c of this.#children) c.kill('SIGKILL');
+    this.#children.clear();
+  }
 }

@@ -8,6 +8,8 @@ export type { AuthProfile, AuthProfilesFile, CooldownReason, ProviderKeys } from
 export { AUTH_PROFILES_FILE, AuthProfilesFileSchema, loadProviderKeys } from './auth-profiles.js';
 export { addCost, addUsage, costOf, emptyCost, emptyUsage, roundUsd } from './cost.js';
 export { backoffDelay, classifyError, parseRetryAfter } from './errors.js';
+export type { HttpFetch, HttpFetchOptions } from './http-fetch.js';
+export { createHttpFetch } from './http-fetch.js';
 export type { FetchPort } from './language-model.js';
 export { INTERRUPTED_TOOL_RESULT } from './prompt.js';
 export type { ResolvedModel } from './resolve.js';

@@ -4,6 +4,7 @@ import { type Clock, sleep as defaultSleep, errorMessage, systemClock } from '..
 import { streamAttempt } from './attempt.js';
 import { type AuthProfile, CooldownBook, type CooldownReason, loadProviderKeys } from './auth-profiles.js';
 import { backoffDelay } from './errors.js';
+import { createHttpFetch } from './http-fetch.js';
 import { createLanguageModel, type FetchPort, type ProviderCallOptions } from './language-model.js';
 import { toProviderPrompt, toProviderTools } from './prompt.js';
 import { type ResolvedModel, resolveModel } from './resolve.js';
@@ -19,6 +20,7 @@ export interface ModelRuntimeOptions {
   readFile?: ReadTextFile;
   /** The agent's `auth-profiles.json` (AUTH_PROFILES_FILE in `agents/<id>/agent/`). */
   authProfilesPath?: string;
+  /** The HTTP client the SDK calls; default `createHttpFetch()` (one per runtime). */
   fetch?: FetchPort;
   /** Waits between retries; rejects when the signal aborts. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -52,7 +54,7 @@ export function createModelRuntime(options: ModelRuntimeOptions): ModelRuntime {
   const { models } = options;
   const env = options.env ?? {};
   const readFile = options.readFile ?? ((p: string) => fsReadFile(p, 'utf8'));
-  const fetchPort = options.fetch ?? globalThis.fetch;
+  const fetchPort = options.fetch ?? createHttpFetch();
   const wait = options.sleep ?? defaultSleep;
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;

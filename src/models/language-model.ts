@@ -16,7 +16,7 @@ export type ProviderStreamPart =
     ? P
     : never;
 
-/** The fetch port (global fetch by default; tests and proxies may wrap it). */
+/** The fetch port (`createHttpFetch` by default, see runtime.ts; tests and proxies may wrap it). */
 export type FetchPort = typeof globalThis.fetch;
 
 /**

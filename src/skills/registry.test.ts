@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -145,6 +145,41 @@ describe('SkillsRegistry on disk', () => {
     ]);
     await rm(join(ws, 'a'), { recursive: true });
     expect((await registry.list({ ...base, roots })).skills.map((s) => s.name)).toEqual(['b']);
+  });
+
+  it('returns the same listing while nothing on disk changed, and sees every kind of change', async () => {
+    const { roots, ws, managed } = await layout();
+    const registry = new SkillsRegistry();
+    await skill(ws, 'a', 'name: a\ndescription: aaaa');
+    await mkdir(join(managed, 'later'), { recursive: true }); // a folder without a SKILL.md yet
+    await registry.list({ ...base, roots });
+    const settled = await registry.list({ ...base, roots });
+    expect(await registry.list({ ...base, roots })).toBe(settled);
+
+    // An edit of the same size: only the mtime tells.
+    await skill(ws, 'a', 'name: a\ndescription: bbbb');
+    const future = new Date(Date.now() + 5000);
+    await utimes(join(ws, 'a', 'SKILL.md'), future, future);
+    expect((await registry.list({ ...base, roots })).skills.map((s) => s.description)).toEqual(['bbbb']);
+    // A SKILL.md appearing in a folder that was already there.
+    await writeFile(join(managed, 'later', 'SKILL.md'), '---\nname: later\ndescription: now here\n---\n');
+    expect((await registry.list({ ...base, roots })).skills.map((s) => s.name)).toEqual(['a', 'later']);
+    // A root that did not exist (bundled) appearing with a skill in it.
+    await skill(roots[2]!.dir, 'c', 'name: c\ndescription: bundled one');
+    expect((await registry.list({ ...base, roots })).skills.map((s) => s.name)).toEqual(['a', 'later', 'c']);
+    // A new folder in a root that was already there (once the listing has settled again).
+    const before = await registry.list({ ...base, roots });
+    expect(await registry.list({ ...base, roots })).toBe(before);
+    await skill(ws, 'd', 'name: d\ndescription: one more');
+    expect((await registry.list({ ...base, roots })).skills.map((s) => s.name)).toEqual([
+      'a',
+      'd',
+      'later',
+      'c',
+    ]);
+    // Another env (or config) object is another question: listed again.
+    const again = await registry.list({ ...base, roots });
+    expect(await registry.list({ ...base, env: { PATH: '' }, roots })).not.toBe(again);
   });
 
   it('reports a broken SKILL.md with file and line and keeps the others', async () => {

@@ -30,20 +30,34 @@ interface CacheEntry {
   size: number;
   parsed: Parsed;
 }
+/** The last listing and what it was made from: reused while none of it changed. */
+interface Memo {
+  stamp: string;
+  env: ListSkillsInput['env'];
+  config: unknown;
+  platform: string;
+  disabled: string;
+  hasBin: EligibilityContext['hasBin'];
+  listing: SkillsListing;
+}
 
 /**
- * Discovers skills: each folder `<root>/<name>/` with a SKILL.md is one. Every `list` re-reads the roots
- * and stats each SKILL.md, so skills added, edited or removed on disk show up on the next call without a
- * restart; a file is parsed again only when its mtime or size changed. A malformed SKILL.md becomes an
- * issue (file, line, message) and only that skill is skipped. The directory listing and the stats are
- * synchronous (microseconds each on local folders, against a thread-pool round trip apiece: every turn
- * lists skills); only a changed SKILL.md is read asynchronously.
+ * Discovers skills: each folder `<root>/<name>/` with a SKILL.md is one. Every `list` stats the roots, the
+ * folders in them and each SKILL.md, so skills added, edited or removed on disk show up on the next call
+ * without a restart; a file is parsed again only when its mtime or size changed, and while no stat changed
+ * (and the inputs are the same objects) the previous listing is returned as is (every turn lists skills).
+ * A malformed SKILL.md becomes an issue (file, line, message) and only that skill is skipped. The directory
+ * listings and the stats are synchronous (microseconds each on local folders, against a thread-pool round
+ * trip apiece); only a changed SKILL.md is read asynchronously. A listing is shared: do not modify it.
  */
 export class SkillsRegistry {
   readonly #cache = new Map<string, CacheEntry>();
   readonly #check = createFrontmatterValidator();
   /** PATH lookups by PATH, reused for BIN_LOOKUP_TTL_MS (every turn lists skills; binaries rarely come and go). */
   readonly #bins = new Map<string, { at: number; lookup: EligibilityContext['hasBin'] }>();
+  /** The folder names each root held at its last listing (by root dir). */
+  readonly #children = new Map<string, readonly string[]>();
+  #memo: Memo | undefined;
 
   #binLookup(env: ListSkillsInput['env'], platform: string): EligibilityContext['hasBin'] {
     const key = `${platform}\u0000${env.PATH ?? env.Path ?? ''}\u0000${env.PATHEXT ?? ''}`;
@@ -58,6 +72,53 @@ export class SkillsRegistry {
 
   /** Every skill of every root, eligible or not, with reasons, and the issues of skipped files. */
   async list(input: ListSkillsInput): Promise<SkillsListing> {
+    const hasBin = input.hasBin ?? this.#binLookup(input.env, input.platform);
+    const disabled = (input.disabled ?? []).join('\u0000');
+    const stamp = this.#stamp(input.roots);
+    const memo = this.#memo;
+    if (
+      memo &&
+      memo.stamp === stamp &&
+      memo.env === input.env &&
+      memo.config === input.config &&
+      memo.platform === input.platform &&
+      memo.disabled === disabled &&
+      memo.hasBin === hasBin
+    )
+      return memo.listing;
+    const listing = await this.#list(input, hasBin);
+    // Stamped before the scan: a change made while it ran makes the next call scan again.
+    this.#memo = {
+      stamp,
+      env: input.env,
+      config: input.config,
+      platform: input.platform,
+      disabled,
+      hasBin,
+      listing,
+    };
+    return listing;
+  }
+
+  /**
+   * What the disk looks like to a listing: each root's mtime (a folder added or removed), then per folder
+   * it held last time its SKILL.md's mtime and size (or that it has none).
+   */
+  #stamp(roots: readonly SkillRoot[]): string {
+    let out = '';
+    for (const root of roots) {
+      const st = statSync(root.dir, { throwIfNoEntry: false });
+      out += `${root.source}\u0000${root.dir}\u0000${st ? st.mtimeMs : '-'}\u0000`;
+      if (!st) continue;
+      for (const name of this.#children.get(root.dir) ?? []) {
+        const file = statSync(join(root.dir, name, 'SKILL.md'), { throwIfNoEntry: false });
+        out += file ? `${file.mtimeMs}:${file.size}|` : '-|';
+      }
+    }
+    return out;
+  }
+
+  async #list(input: ListSkillsInput, hasBin: EligibilityContext['hasBin']): Promise<SkillsListing> {
     const seen = new Set<string>();
     const found: Parsed[] = [];
     for (const root of input.roots) {
@@ -68,7 +129,7 @@ export class SkillsRegistry {
       env: input.env,
       config: input.config,
       platform: input.platform,
-      hasBin: input.hasBin ?? this.#binLookup(input.env, input.platform),
+      hasBin,
     };
     const disabled = new Set(input.disabled ?? []);
     const winners = new Map<string, SkillDefinition>();
@@ -101,10 +162,12 @@ export class SkillsRegistry {
 
   async #scanRoot(root: SkillRoot, seen: Set<string>): Promise<Parsed[]> {
     let names: string[];
+    this.#children.delete(root.dir);
     try {
       names = readdirSync(root.dir)
         .filter((n) => !n.startsWith('.'))
         .sort();
+      this.#children.set(root.dir, names);
     } catch (err) {
       const code = errnoCode(err);
       if (code === 'ENOENT' || code === 'ENOTDIR') return [];

@@ -44,6 +44,7 @@ import { agentFinal } from './methods/agent.js';
 import { RunService } from './runs/run-service.js';
 import type { TurnResult } from './runs/types.js';
 import { GatewaySessions } from './sessions.js';
+import { SessionsChangedBatcher } from './sessions-changed.js';
 import { GatewayTaint } from './taint.js';
 import { seedWorkspace } from './workspace-seed.js';
 
@@ -81,12 +82,13 @@ export interface Services {
 
 /** Build the subsystems behind the methods: session stores and the run path. Seeds agent workspaces. */
 export async function createServices(host: ServiceHost): Promise<Services> {
+  const changes = new SessionsChangedBatcher((payload) => host.broadcast('sessions.changed', payload));
   const sessions = new GatewaySessions({
     config: host.config,
     paths: host.paths,
     clock: host.clock,
     onChange: (change) =>
-      host.broadcast('sessions.changed', {
+      changes.add({
         sessionKey: change.sessionKey,
         agentId: change.agentId,
         sessionId: change.sessionId,

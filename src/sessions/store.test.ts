@@ -243,6 +243,8 @@ describe('SessionStores', () => {
     for (const agent of ['a', 'b', 'c', 'd']) {
       clock.t += 10;
       await stores.get(agent).ensureSession(`agent:${agent}:main`);
+      // A new session's index line is synced in the background; a store is idle once that is done.
+      await stores.get(agent).flush();
     }
     stores.evict();
     expect(stores.loadedCount()).toBe(2);

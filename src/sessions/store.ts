@@ -57,6 +57,8 @@ export class SessionStore {
   private loading: Promise<Map<string, SessionEntry>> | undefined;
   /** Last entry id per transcript touched in this process (and thereby repaired). */
   private readonly lastIds = new Map<string, string | null>();
+  /** New sessions whose index line is still being synced, by session id (see `startSession`). */
+  private readonly indexSyncs = new Map<string, Promise<void>>();
   private readonly keys = new KeyedSerial();
   /** Open transcript files (appends keep their handle). */
   private readonly logs = new AppendLogPool({ maxOpen: 32 });
@@ -189,11 +191,9 @@ export class SessionStore {
         ...message,
       };
       const final = message.role === 'assistant' && !(message.toolCalls && message.toolCalls.length > 0);
-      await this.logs.append(
-        this.transcriptPath(entry.sessionId),
-        entryLines([record]),
-        options.durable ?? (message.role === 'user' || final),
-      );
+      const durable = options.durable ?? (message.role === 'user' || final);
+      await this.logs.append(this.transcriptPath(entry.sessionId), entryLines([record]), durable);
+      if (durable) await this.indexSynced(entry.sessionId);
       this.lastIds.set(entry.sessionId, record.id);
       this.transcripts.append(entry.sessionId, record);
       entry.messageCount++;
@@ -225,6 +225,7 @@ export class SessionStore {
         ...compaction,
       };
       await this.logs.append(this.transcriptPath(entry.sessionId), entryLines([record]), true);
+      await this.indexSynced(entry.sessionId);
       this.lastIds.set(entry.sessionId, record.id);
       this.transcripts.append(entry.sessionId, record);
       return record;
@@ -360,8 +361,27 @@ export class SessionStore {
       skippedLines: 0,
     });
     index.set(sessionKey, entry);
-    await this.journalOf().put(entry, true);
+    // The index line is written now and synced in the background, off the turn's path: nothing durable is
+    // recorded in the session before that sync is done (`indexSynced`), so a power cut cannot leave a
+    // synced reply in a transcript the index does not know.
+    const synced = this.journalOf().put(entry, true);
+    this.indexSyncs.set(sessionId, synced);
+    synced.then(
+      () => this.indexSyncs.delete(sessionId),
+      () => undefined, // kept: the session's next durable append reports it
+    );
     return entry;
+  }
+
+  /** Wait until a new session's index line is synced; throws (once) if that sync failed. */
+  private async indexSynced(sessionId: string): Promise<void> {
+    const pending = this.indexSyncs.get(sessionId);
+    if (!pending) return;
+    try {
+      await pending;
+    } finally {
+      this.indexSyncs.delete(sessionId);
+    }
   }
 
   /** Repair the transcript on first use in this process; returns the id to use as the next parentId. */

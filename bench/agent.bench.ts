@@ -5,6 +5,8 @@ import { writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { validateConfig } from '../src/config/index.js';
+import { createHttpFetch, createModelRuntime, type FetchPort } from '../src/models/index.js';
 import {
   type BenchClient,
   firstHealth,
@@ -22,18 +24,25 @@ interface InstantModel {
   baseUrl: string;
   /** Server-side time of each request, in arrival order: first byte received → response finished. */
   times: number[];
+  /** Size in bytes of the last request body. */
+  lastBodyBytes: number;
   close(): Promise<void>;
 }
 
 export async function instantModel(): Promise<InstantModel> {
   const times: number[] = [];
+  let lastBodyBytes = 0;
   const chunk = (body: unknown) => `data: ${JSON.stringify(body)}\n\n`;
   const base = { id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1_700_000_000, model: 'm' };
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const t0 = performance.now();
     const slot = times.push(Number.NaN) - 1;
-    req.resume();
+    let bytes = 0;
+    req.on('data', (b: Buffer) => {
+      bytes += b.length;
+    });
     req.once('end', () => {
+      lastBodyBytes = bytes;
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       res.write(
         chunk({
@@ -59,12 +68,52 @@ export async function instantModel(): Promise<InstantModel> {
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     times,
+    get lastBodyBytes() {
+      return lastBodyBytes;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * The model layer alone, no gateway: `n` sequential calls of our model runtime (the AI SDK's `doStream`
+ * and its stream parsing) in this process against the instant model, with a request of `bodyBytes` (the
+ * size of the gateway's own), each minus the server's time. What a turn's overhead cannot go below.
+ */
+async function modelLayerFloor(model: InstantModel, bodyBytes: number, fetch: FetchPort, n = 1000) {
+  const checked = validateConfig({
+    models: {
+      providers: {
+        fake: {
+          baseUrl: model.baseUrl,
+          api: 'openai-chat',
+          apiKey: 'k',
+          models: [{ id: 'm', contextWindow: 1_000_000, maxTokens: 100 }],
+        },
+      },
+    },
+  });
+  if (!checked.ok) throw new Error(JSON.stringify(checked.issues));
+  const runtime = createModelRuntime({ models: checked.config.models, fetch });
+  const request = {
+    model: 'fake/m',
+    system: 'x'.repeat(Math.max(0, bodyBytes - 200)),
+    messages: [{ role: 'user' as const, content: 'hello' }],
+  };
+  const overheads: number[] = [];
+  for (let i = 0; i < n + 200; i++) {
+    const before = model.times.length;
+    const t0 = performance.now();
+    for await (const ev of runtime.stream(request))
+      if (ev.type === 'error') throw new Error(ev.error.message);
+    const ms = performance.now() - t0 - model.times.slice(before).reduce((a, b) => a + b, 0);
+    if (i >= 200) overheads.push(ms); // the first 200 warm up
+  }
+  return overheads;
 }
 
 /** Sends `agent` requests on one connection and resolves each with its final answer (not the ack). */
@@ -136,6 +185,21 @@ export async function concurrent(turns: TurnClient, sessions: number, perSession
   return (sessions * perSession) / ((performance.now() - t0) / 1000);
 }
 
+/** The highest RSS of `pid` (sampled every 250 ms) while `work` runs. */
+async function peakRss<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; peak: number }> {
+  let peak = await rssKb(pid);
+  const sampler = setInterval(() => {
+    void rssKb(pid).then((kb) => {
+      peak = Math.max(peak, kb);
+    });
+  }, 250);
+  try {
+    return { result: await work(), peak };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
 /**
  * RSS once the idle gateway has settled. Under load V8 keeps a large heap committed (most of it garbage
  * already collected); its memory reducer hands that back after 10–20 s of idleness. Sample every second
@@ -182,35 +246,32 @@ export async function benchAgent(): Promise<Record<string, string>> {
 
   await sequential(turns, model, 50, (i) => `agent:main:dm:warm-${i}`);
   const fresh = await sequential(turns, model, 1000, (i) => `agent:main:dm:fresh-${i}`);
+  const bodyBytes = model.lastBodyBytes; // a new session's request, for the model-layer floor below
   const grow = await sequential(turns, model, 300, () => 'agent:main:dm:long');
-  const throughput = await concurrent(turns, 100, 20, 'tp');
-
   const pid = child.pid ?? 0;
+  const { result: throughput, peak: peakBefore } = await peakRss(pid, () => concurrent(turns, 100, 20, 'tp'));
+
   const rssBefore = await settledRss(pid);
-  let rssPeak = 0;
-  const sampler = setInterval(() => {
-    void rssKb(pid).then((kb) => {
-      rssPeak = Math.max(rssPeak, kb);
-    });
-  }, 250);
   const t0 = performance.now();
-  const rate = await concurrent(turns, 100, 100, 'rss');
+  const { result: rate, peak: rssPeak } = await peakRss(pid, () => concurrent(turns, 100, 100, 'rss'));
   const tenK = (performance.now() - t0) / 1000;
-  clearInterval(sampler);
   const rssRightAfter = await rssKb(pid);
   const rssAfter = await settledRss(pid);
 
   turns.client.close();
   await stopProcess(child);
+  const floorLean = await modelLayerFloor(model, bodyBytes, createHttpFetch());
+  const floorUndici = await modelLayerFloor(model, bodyBytes, globalThis.fetch);
   await model.close();
   const serverP50 = percentile(model.times, 50);
   return {
     'model server time per request (p50)': fmt(serverP50, 2),
+    [`model layer alone (runtime + AI SDK, ${(bodyBytes / 1024).toFixed(1)} kB request, no gateway)`]: `${p(floorLean)} with createHttpFetch; ${p(floorUndici)} with Node's fetch (undici)`,
     'overhead per turn, new session each (1,000 turns)': `${p(fresh)}  (target p50 ≤ 3 ms)`,
     'overhead per turn, one session growing to 600 messages (300 turns)': `${p(grow)}; last 50 turns p50 ${fmt(percentile(grow.slice(-50), 50), 2)}`,
     'turns per second, 100 concurrent sessions × 20 turns': `${throughput.toFixed(0)} /s (agents.defaults.maxConcurrent 4)`,
     '10,000 turns (100 sessions × 100)': `${tenK.toFixed(1)} s, ${rate.toFixed(0)} turns/s`,
     'gateway RSS before / after 10,000 turns, settled': `${mb(rssBefore)} / ${mb(rssAfter)} (growth ${mb(rssAfter - rssBefore)}; target ≤ 50 MB)`,
-    'gateway RSS during the 10,000 turns': `peak ${mb(rssPeak)}, ${mb(rssRightAfter)} right after the last turn`,
+    'gateway RSS during the 10,000 turns': `peak ${mb(rssPeak)} (peak ${mb(peakBefore)} during the 2,000 concurrent turns before: growth ${mb(rssPeak - peakBefore)}), ${mb(rssRightAfter)} right after the last turn`,
   };
 }

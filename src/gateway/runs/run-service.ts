@@ -91,18 +91,27 @@ export class RunService {
   #stopping = false;
   /** Inbox ids whose turn start this process counted and that are not answered yet. */
   readonly #started = new Set<string>();
+  /** Replayed messages whose turn had started before the restart (suspects of the crash). */
+  readonly #suspects = new Set<string>();
+  /** The end of the suspect turn running now: suspect turns run one at a time. */
+  #suspectTail: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: RunServiceDeps) {
     this.inbox = new Inbox<TurnRequest>({ file: deps.inboxPath, clock: deps.clock });
     const config = deps.config();
     this.lanes = new LaneManager<TurnRequest, TurnResult>({
       run: async (job) => {
-        for (const m of job.messages) {
-          this.#update(m.runId, { status: 'running', startedAt: deps.clock.now() });
-          deps.metrics?.runStarted(m.method);
+        const release = await this.#suspectTurn(job.messages);
+        try {
+          for (const m of job.messages) {
+            this.#update(m.runId, { status: 'running', startedAt: deps.clock.now() });
+            deps.metrics?.runStarted(m.method);
+          }
+          await this.#markStarted(job.messages);
+          return await this.#turn(job);
+        } finally {
+          release();
         }
-        await this.#markStarted(job.messages);
-        return this.#turn(job);
       },
       queue: config.messages.queue,
       maxConcurrent: config.agents.defaults.maxConcurrent,
@@ -135,9 +144,10 @@ export class RunService {
         }
       }
       this.deps.logger.warn(
-        { runId: req.runId, sessionKey: req.sessionKey },
+        { runId: req.runId, sessionKey: req.sessionKey, attempts: record.attempts },
         'replaying a message accepted before a restart',
       );
+      if (record.attempts > 0) this.#suspects.add(req.runId);
       this.#enqueue(req, record.id);
     }
     return pending.length;
@@ -217,6 +227,24 @@ export class RunService {
         'could not record the abandoned message',
       );
     }
+  }
+
+  /**
+   * A turn holding a suspect (a replayed message whose turn had already started before a crash) waits for
+   * the suspect turn before it: suspects run one at a time, so a message that crashes the gateway again is
+   * the only one counted for that crash, and healthy messages that happened to share its crashes are
+   * not given up with it. Other turns run as usual. Resolves with the function that lets the next one go.
+   */
+  async #suspectTurn(messages: readonly TurnRequest[]): Promise<() => void> {
+    if (!messages.some((m) => this.#suspects.has(m.runId))) return () => {};
+    for (const m of messages) this.#suspects.delete(m.runId);
+    const before = this.#suspectTail;
+    let release!: () => void;
+    this.#suspectTail = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await before;
+    return release;
   }
 
   /**

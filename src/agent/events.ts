@@ -55,7 +55,7 @@ export interface AgentRunResult {
   cost: Cost;
   /** Set when stopReason is `error`. */
   error?: { kind: RunErrorKind; message: string };
-  /** The text of the last assistant message. */
+  /** The text of the last assistant message the model wrote (a stopped run's empty closing one aside). */
   text: string;
   /** Model → tools cycles that ran. */
   toolRounds: number;

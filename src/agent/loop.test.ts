@@ -227,15 +227,53 @@ describe('agent loop', () => {
     server.enqueue({ type: 'reply', toolCalls: [{ id: 'w', name: 'wait', args: {} }] });
     const deadline = await drain(start({ tools: [waits], runTimeoutMs: 1500 }));
     expect(deadline.result.stopReason).toBe('timeout');
-    expect(deadline.result.newMessages.at(-1)).toMatchObject({
-      role: 'toolResult',
-      content: [{ text: 'stopped early' }],
+    expect(deadline.result.newMessages.map((m) => m.role)).toEqual(['assistant', 'toolResult', 'assistant']);
+    expect(deadline.result.newMessages.at(-2)).toMatchObject({ content: [{ text: 'stopped early' }] });
+    expect(deadline.result.newMessages.at(-1)).toEqual({
+      role: 'assistant',
+      content: [],
+      timestamp: expect.any(Number),
+      stopReason: 'timeout',
+      model: 'p/m',
+      provider: 'p',
     });
     expect(deadline.events.at(-1)?.data).toMatchObject({
       phase: 'end',
       aborted: true,
       stopReason: 'timeout',
     });
+  });
+
+  it('closes a run aborted while a tool runs with an empty aborted assistant message', async () => {
+    const waits = defineTool({
+      name: 'wait',
+      description: 'Wait until stopped',
+      parameters: Type.Object({}),
+      execute: (_args, _ctx, signal) =>
+        new Promise((resolve) =>
+          signal.addEventListener('abort', () => resolve({ content: 'stopped early' })),
+        ),
+    });
+    server.enqueue({ type: 'reply', text: 'Waiting.', toolCalls: [{ id: 'w', name: 'wait', args: {} }] });
+    const ctrl = new AbortController();
+    const run = start({ tools: [waits], signal: ctrl.signal });
+    const events: AgentEvent[] = [];
+    for await (const ev of run) {
+      events.push(ev);
+      if (ev.stream === 'tool' && ev.data.phase === 'start') ctrl.abort();
+    }
+    const result = await run.result;
+    expect(result.stopReason).toBe('aborted');
+    expect(result.newMessages).toMatchObject([
+      { role: 'assistant', stopReason: 'toolUse' },
+      { role: 'toolResult', toolCallId: 'w', content: [{ text: 'stopped early' }] },
+      { role: 'assistant', content: [], stopReason: 'aborted', model: 'p/m' },
+    ]);
+    expect(result.newMessages.at(-1)).not.toHaveProperty('usage');
+    // The run's text is still what the model said; the closing message adds none.
+    expect(result.text).toBe('Waiting.');
+    expect(server.requests).toHaveLength(1);
+    expect(events.at(-1)?.data).toMatchObject({ phase: 'end', aborted: true, stopReason: 'aborted' });
   });
 
   it('does not wait for a tool that ignores the abort: the run ends after the grace period', async () => {
@@ -253,11 +291,19 @@ describe('agent loop', () => {
         ),
     });
     server.enqueue({ type: 'reply', toolCalls: [{ id: 's', name: 'stubborn', args: {} }] });
-    const { result } = await drain(start({ tools: [stubborn], runTimeoutMs: 500 }));
-    expect(result.stopReason).toBe('timeout');
+    const ctrl = new AbortController();
+    const run = start({ tools: [stubborn], signal: ctrl.signal });
+    for await (const ev of run) if (ev.stream === 'tool' && ev.data.phase === 'start') ctrl.abort();
+    const result = await run.result;
+    expect(result.stopReason).toBe('aborted');
     expect(finished).toBe(false);
-    expect(result.newMessages.at(-1)).toMatchObject({ role: 'toolResult', isError: true });
-    expect(messageText(result.newMessages.at(-1)!)).toMatch(/was stopped: the run was aborted/);
+    expect(result.newMessages.at(-2)).toMatchObject({ role: 'toolResult', isError: true });
+    expect(messageText(result.newMessages.at(-2)!)).toMatch(/was stopped: the run was aborted/);
+    expect(result.newMessages.at(-1)).toMatchObject({
+      role: 'assistant',
+      content: [],
+      stopReason: 'aborted',
+    });
   });
 
   it('stops after maxToolRounds, answering the calls it did not run', async () => {

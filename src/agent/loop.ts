@@ -61,7 +61,8 @@ export interface AgentRunInput {
  * Start a run: model call → tool calls → model call … until the model stops, a limit is hit, or the run is
  * aborted. Returns at once; iterate the run for events and await `result`. Model and tool failures never
  * throw: they become tool results, a stopReason and an `error` lifecycle event. On abort or timeout the
- * partial reply is kept (stopReason `aborted` / `timeout` on the message and the run).
+ * partial reply is kept (stopReason `aborted` / `timeout` on the message and the run); a run stopped during
+ * its tools ends `newMessages` with an empty assistant message carrying that stopReason.
  */
 export function runAgent(input: AgentRunInput): AgentRun {
   const queue = new EventQueue<AgentEvent>();
@@ -76,6 +77,8 @@ interface RunState {
   cost: Cost;
   rounds: number;
   served: { ref: string; provider: string } | undefined;
+  /** The empty assistant message that closes a run stopped after a tool round (not the model's words). */
+  closing?: AgentAssistantMessage;
 }
 
 function assistantMessage(
@@ -95,6 +98,21 @@ function assistantMessage(
     usage: call.usage,
     cost: call.cost,
     ...(call.error && stopReason === 'error' ? { errorMessage: call.error.message } : {}),
+  };
+}
+
+/** The assistant message that ends a run stopped during or right after its tools: no text, no calls. */
+function closingMessage(
+  stopReason: 'aborted' | 'timeout',
+  served: RunState['served'],
+  ts: number,
+): AgentAssistantMessage {
+  return {
+    role: 'assistant',
+    content: [],
+    timestamp: ts,
+    stopReason,
+    ...(served ? { model: served.ref, provider: served.provider } : {}),
   };
 }
 
@@ -157,7 +175,9 @@ async function execute(input: AgentRunInput, emit: (ev: AgentEvent) => void): Pr
       data: { phase: 'end', startedAt, endedAt, aborted, stopReason },
     });
   }
-  const last = [...state.newMessages].reverse().find((m) => m.role === 'assistant');
+  const last = [...state.newMessages]
+    .reverse()
+    .find((m): m is AgentAssistantMessage => m.role === 'assistant' && m !== state.closing);
   return {
     newMessages: state.newMessages,
     stopReason,
@@ -198,7 +218,7 @@ async function loop(
     state.newMessages.push(m);
     input.observe?.(m);
   };
-  const stopped = (): StopReason => (timedOut() ? 'timeout' : 'aborted');
+  const stopped = (): 'aborted' | 'timeout' => (timedOut() ? 'timeout' : 'aborted');
   for (;;) {
     const call = await callModel({
       stream: input.stream,
@@ -261,7 +281,13 @@ async function loop(
         data: { phase: 'result', name: c.name, toolCallId: c.id, isError: result.isError, result: text },
       });
     }
-    if (signal.aborted) return { stopReason: stopped() };
+    if (signal.aborted) {
+      // The transcript must not end on a tool result: close the turn with an assistant message.
+      const stop = stopped();
+      state.closing = closingMessage(stop, state.served, now());
+      add(state.closing);
+      return { stopReason: stop };
+    }
     for (const m of input.takeSteered?.() ?? []) add(m);
   }
 }

@@ -78,6 +78,27 @@ describe('toProviderPrompt', () => {
     });
   });
 
+  it('drops the empty assistant message that closes a turn stopped during its tools', () => {
+    const messages: ModelMessage[] = [
+      { role: 'user', content: 'run it' },
+      { role: 'assistant', content: [{ type: 'toolCall', id: 'c', name: 'exec', arguments: {} }] },
+      {
+        role: 'toolResult',
+        toolCallId: 'c',
+        toolName: 'exec',
+        content: [{ type: 'text', text: 'killed' }],
+        isError: true,
+      },
+      { role: 'assistant', content: [] },
+      { role: 'user', content: 'again' },
+    ];
+    const prompt = toProviderPrompt('sys', messages);
+    expect(prompt.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool', 'user']);
+    expect(prompt[3]?.content).toMatchObject([
+      { toolCallId: 'c', output: { type: 'error-text', value: 'killed' } },
+    ]);
+  });
+
   it('offers tools as function tools with their JSON Schema', () => {
     const schema = { type: 'object', properties: { q: { type: 'string' } } };
     expect(toProviderTools([{ name: 'search', description: 'Search', jsonSchema: schema }])).toEqual([

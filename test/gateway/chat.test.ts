@@ -196,6 +196,62 @@ describe('chat.send', () => {
     });
   });
 
+  it('chat.abort during a tool: the turn is closed by an aborted assistant record; the next turn works', async () => {
+    const { c } = await setup({
+      ...modelConfig(),
+      tools: { exec: { security: 'full', ask: 'off', yieldMs: 60_000 }, sandbox: { mode: 'off' } },
+    });
+    fake.enqueue({
+      type: 'reply',
+      text: 'Sleeping.',
+      toolCalls: [{ id: 'call-sleep', name: 'exec', args: { command: 'sleep 30' } }],
+    });
+    await c.request('agent', { message: 'sleep please', idempotencyKey: 'a-tool-abort' });
+    await c.waitFor((f) => {
+      const p = f.payload as { runId?: string; stream?: string; data?: { phase?: string } } | undefined;
+      return (
+        f.event === 'agent' && p?.runId === 'a-tool-abort' && p.stream === 'tool' && p.data?.phase === 'start'
+      );
+    }, 10_000);
+    const res = await c.request('chat.abort', { sessionKey: 'main' });
+    expect(res.payload).toMatchObject({ ok: true, aborted: true });
+    const end = await waitChatEnd(c, 'a-tool-abort');
+    expect(end.payload).toMatchObject({ state: 'aborted', stopReason: 'aborted' });
+    const history = (await c.request('chat.history', { sessionKey: 'main' })).payload as {
+      messages: { role: string; content: string; stopReason?: string; toolCalls?: unknown[] }[];
+    };
+    expect(history.messages.map((m) => [m.role, m.stopReason])).toEqual([
+      ['user', undefined],
+      ['assistant', 'toolUse'],
+      ['tool', undefined],
+      ['assistant', 'aborted'],
+    ]);
+    expect(history.messages.at(-1)).toMatchObject({ content: '' });
+    expect(history.messages.at(-1)).not.toHaveProperty('toolCalls');
+
+    const before = fake.requests.length;
+    fake.enqueue({ type: 'reply', text: 'awake again' });
+    await c.request('agent', { message: 'wake up', idempotencyKey: 'a-after-abort' });
+    const done = await c.waitFor((f) => {
+      const p = f.payload as { runId?: string; status?: string } | undefined;
+      return f.type === 'res' && p?.runId === 'a-after-abort' && p.status !== 'accepted';
+    }, 10_000);
+    expect(done.payload).toMatchObject({ status: 'ok', result: { payloads: [{ text: 'awake again' }] } });
+    expect(fake.requests.length).toBe(before + 1);
+    // What the model got: one well-formed conversation, the empty closing record left out.
+    const sent = (fake.requests.at(-1)?.body.messages ?? []) as {
+      role: string;
+      content: unknown;
+      tool_calls?: { id: string }[];
+      tool_call_id?: string;
+    }[];
+    const turns = sent.filter((m) => m.role !== 'system' && m.role !== 'developer');
+    expect(turns.map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'user']);
+    expect(turns[1]?.tool_calls?.map((t) => t.id)).toEqual(['call-sleep']);
+    expect(turns[2]?.tool_call_id).toBe('call-sleep');
+    expect(turns[3]?.content).toBe('wake up');
+  });
+
   it('/new starts a fresh session without calling the model', async () => {
     const { c } = await setup();
     const before = fake.requests.length;

@@ -7,6 +7,7 @@
 export * from './client-env.js';
 export type { EnvOverride } from './env.js';
 export { ENV_OVERRIDES } from './env.js';
+export { bindHost, gatewayLogPath } from './gateway-paths.js';
 export { MAX_INCLUDE_DEPTH } from './include.js';
 export type { ConfigIssue } from './issues.js';
 export { formatConfigIssues } from './issues.js';
@@ -32,5 +33,6 @@ export type { ValidateResult } from './validate.js';
 export { DEFAULT_AGENT_ID, validateConfig } from './validate.js';
 export type { ConfigWatcherOptions } from './watcher.js';
 export { ConfigWatcher } from './watcher.js';
+export { seedWorkspace, WORKSPACE_SEED_FILES } from './workspace-seed.js';
 export type { WriteConfigOptions } from './write.js';
 export { writeConfigFile } from './write.js';

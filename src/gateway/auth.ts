@@ -59,20 +59,6 @@ export async function resolveGatewaySecret(
   return { mode: 'token', value: token, source: generated ? 'generated' : 'file' };
 }
 
-/** True for addresses that never leave this host. */
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (!address) return false;
-  const a = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return a === '::1' || a.startsWith('127.') || a === 'localhost';
-}
-
-/** The host to listen on for a `gateway.bind` value. */
-export function bindHost(bind: string): string {
-  if (bind === 'loopback' || bind === 'localhost') return '127.0.0.1';
-  if (bind === 'lan' || bind === 'all') return '0.0.0.0';
-  return bind;
-}
-
 /**
  * The file the gateway secret is read from, when it is one: the generated token file, or a
  * `{ source: 'file' }` reference (`~/` = home). Undefined for inline and env secrets.

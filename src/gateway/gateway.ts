@@ -1,6 +1,7 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  bindHost,
   type Config,
   ConfigWatcher,
   collectConfigSecrets,
@@ -19,15 +20,15 @@ import {
   MAX_PAYLOAD,
   type StateVersion,
 } from '../protocol/index.js';
-import { CarapaceError, type Clock, errnoCode, newToken, systemClock } from '../shared/index.js';
 import {
-  bindHost,
-  type GatewaySecret,
+  CarapaceError,
+  type Clock,
+  errnoCode,
   isLoopbackAddress,
-  resolveGatewaySecret,
-  secretFilePath,
-  watchSecretFile,
-} from './auth.js';
+  newToken,
+  systemClock,
+} from '../shared/index.js';
+import { type GatewaySecret, resolveGatewaySecret, secretFilePath, watchSecretFile } from './auth.js';
 import type { Connection } from './connection.js';
 import { dispatchFrame } from './dispatch.js';
 import { type EventLoopHealth, EventLoopMonitor, IDLE_EVENT_LOOP } from './event-loop.js';

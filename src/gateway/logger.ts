@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { gatewayLogPath } from '../config/index.js';
 import { CENSOR, type SecretScrubber } from './redactor.js';
 
 export type { Logger } from 'pino';
@@ -23,11 +23,6 @@ export interface GatewayLoggerOptions {
   level: string;
   maxFileBytes: number;
   scrubber: SecretScrubber;
-}
-
-/** The gateway log file: JSON lines at `<logsDir>/gateway.jsonl`, rotated once to `.1` when too big. */
-export function gatewayLogPath(logsDir: string): string {
-  return join(logsDir, 'gateway.jsonl');
 }
 
 /**

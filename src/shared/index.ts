@@ -15,3 +15,6 @@ export type { CarapaceErrorOptions } from './errors.js';
 export { CarapaceError, errnoCode, errorMessage, isCarapaceError } from './errors.js';
 export { TextFileCache } from './file-cache.js';
 export { newId, newToken, shortId } from './ids.js';
+export type { LockInfo, LockState } from './lock-file.js';
+export { processAlive, readLockFile } from './lock-file.js';
+export { isLoopbackAddress } from './loopback.js';

@@ -1,9 +1,9 @@
 /**
  * SEC-06 (quick size), end to end: every URL-typed parameter an agent or a client can set — found by
- * walking the tool and method schemas — gets ≥ 60 private/reserved IP literals, 13 legacy IPv4 spellings,
- * internal host names and scheme tricks, each aimed at a recorder listening on every local address. The
- * model asks for all of them in one reply, through a real gateway. Pass bar: every call refused, the
- * recorder accepts 0 connections. With private networks allowed, redirects to a metadata address and
+ * walking the tool and method schemas — gets the shared host corpus (ssrf-corpus.ts: 61 private/reserved
+ * IP literals, 16 legacy IPv4 spellings, 14 internal host names) and scheme tricks, each aimed at a
+ * recorder listening on every local address. The model asks for all of them in one reply, through a real
+ * gateway. Pass bar: every call refused, the recorder accepts 0 connections. With private networks allowed, redirects to a metadata address and
  * chains of more than 3 hops are still refused. (DNS rebinding and per-answer checks with a scripted
  * resolver: src/tools/ssrf.battery.test.ts.)
  */
@@ -20,6 +20,7 @@ import {
 } from '../fakes/fake-model-server.js';
 import { type Harness, startGateway } from '../helpers/gateway-harness.js';
 import { connectedClient } from '../helpers/ws-client.js';
+import { SSRF_HOSTS } from './ssrf-corpus.js';
 import { fakeModelConfig, finalOf, type Recorder, startRecorder } from './support.js';
 
 let fake: FakeModelServer;
@@ -37,92 +38,6 @@ afterAll(async () => {
 });
 
 function urlCases(P: number): string[] {
-  const v4 = [
-    '127.0.0.1',
-    '127.0.0.2',
-    '127.255.255.254',
-    '0.0.0.0',
-    '0.1.2.3',
-    '10.0.0.1',
-    '10.255.255.255',
-    '172.16.0.1',
-    '172.31.255.255',
-    '192.168.0.1',
-    '192.168.255.255',
-    '169.254.0.1',
-    '169.254.169.254',
-    '169.254.170.2',
-    '100.64.0.1',
-    '100.127.255.255',
-    '100.100.100.200',
-    '198.18.0.1',
-    '198.19.255.255',
-    '192.0.2.1',
-    '198.51.100.1',
-    '203.0.113.1',
-    '192.0.0.1',
-    '192.88.99.1',
-    '224.0.0.1',
-    '239.255.255.250',
-    '255.255.255.255',
-    '240.0.0.1',
-  ];
-  const v6 = [
-    '::1',
-    '::',
-    '::ffff:127.0.0.1',
-    '::ffff:7f00:1',
-    '0:0:0:0:0:ffff:127.0.0.1',
-    '::ffff:10.0.0.1',
-    '::ffff:169.254.169.254',
-    '::127.0.0.1',
-    '64:ff9b::7f00:1',
-    '64:ff9b::a9fe:a9fe',
-    '64:ff9b:1::a00:1',
-    '2002:7f00:1::1',
-    '2002:a9fe:a9fe::1',
-    '2001:0:4136:e378:8000:63bf:80ff:fffe',
-    'fe80::1',
-    'fe80::1%25lo',
-    'fe80::5efe:7f00:1',
-    '::5efe:7f00:1',
-    'fc00::1',
-    'fd12:3456::1',
-    'fec0::1',
-    'ff02::1',
-    '100::1',
-    '2001:db8::1',
-    'fd00:ec2::254',
-    '::ffff:0:7f00:1',
-  ];
-  const legacy = [
-    '0177.0.0.1',
-    '0x7f.0.0.1',
-    '0x7f000001',
-    '127.1',
-    '127.0.1',
-    '2130706433',
-    '017700000001',
-    '0x7f.1',
-    '0300.0250.0.1',
-    '0xa9fea9fe',
-    '2852039166',
-    '0251.0376.0251.0376',
-    '127.000.000.001',
-  ];
-  const names = [
-    'localhost',
-    'localhost.',
-    'LOCALHOST',
-    'api.localhost',
-    'a.b.localhost',
-    'printer.local',
-    'db.internal',
-    'metadata.google.internal',
-    'metadata.google.internal.',
-    'metadata',
-    'instance-data.ec2.internal',
-  ];
   const tricks = [
     'file:///etc/passwd',
     `gopher://127.0.0.1:${P}/_GET`,
@@ -141,10 +56,7 @@ function urlCases(P: number): string[] {
     `http://0/`,
   ];
   return [
-    ...v4.map((a) => `http://${a}:${P}/latest/meta-data/`),
-    ...v6.map((a) => `http://[${a}]:${P}/`),
-    ...legacy.map((a) => `http://${a}:${P}/`),
-    ...names.map((n) => `http://${n}:${P}/`),
+    ...SSRF_HOSTS.map((h) => `http://${h.host}:${P}/${h.kind === 'ipv4' ? 'latest/meta-data/' : ''}`),
     ...tricks,
   ];
 }

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { resolveSecret, type SecretRef } from '../config/index.js';
-import { bindHost, isLoopbackAddress } from '../gateway/index.js';
+import { bindHost, resolveSecret, type SecretRef } from '../config/index.js';
 import { resolveAgents } from '../routing/index.js';
+import { isLoopbackAddress } from '../shared/index.js';
 import type { AuditContext } from './audit-types.js';
 import { channelAccounts } from './channel-accounts.js';
 import type { Check, Issue } from './findings.js';

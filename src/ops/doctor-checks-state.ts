@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { resolveSecret, type SecretRef } from '../config/index.js';
+import { resolveSecret, type SecretRef, seedWorkspace, WORKSPACE_SEED_FILES } from '../config/index.js';
 import { resolveAgents } from '../routing/index.js';
 import { errorMessage } from '../shared/index.js';
 import { accountLabel, channelAccounts, describeRef, secretSites } from './channel-accounts.js';
@@ -128,7 +128,6 @@ function reseed(dir: string): FsRepair {
   return {
     kind: 'fs',
     apply: async () => {
-      const { seedWorkspace } = await import('../gateway/index.js');
       const created = await seedWorkspace(dir);
       return created.length ? `created ${created.join(', ')} in ${dir}` : `nothing missing in ${dir}`;
     },
@@ -140,7 +139,6 @@ export const workspaceCheck: Check<DoctorContext> = {
   id: 'workspace',
   run: async (ctx) => {
     if (!ctx.config) return [];
-    const { WORKSPACE_SEED_FILES } = await import('../gateway/index.js');
     const out: Issue[] = [];
     const agents = resolveAgents(ctx.config, ctx.paths);
     for (const agent of agents) {

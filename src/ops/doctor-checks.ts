@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
-import { bindHost, type LockInfo, readLockFile } from '../gateway/index.js';
-import { backupFile } from '../shared/index.js';
+import { bindHost } from '../config/index.js';
+import { backupFile, type LockInfo, readLockFile } from '../shared/index.js';
 import { credentialsCheck, formatsCheck, workspaceCheck } from './doctor-checks-state.js';
 import type { DoctorContext } from './doctor-types.js';
 import type { Check, FsRepair, Issue } from './findings.js';

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { type LockInfo, processAlive } from '../gateway/index.js';
-import { errnoCode } from '../shared/index.js';
+import { errnoCode, type LockInfo, processAlive } from '../shared/index.js';
 
 /** A process as the host sees it. `startedAt` (ms since the epoch) is known on Linux only. */
 export interface ProcessInfo {

@@ -5,7 +5,7 @@
  */
 
 /** The gateway log file of a logs dir (the gateway's own helper, under the name the CLI uses). */
-export { gatewayLogPath as gatewayLogFile } from '../gateway/index.js';
+export { gatewayLogPath as gatewayLogFile } from '../config/index.js';
 export { AUDIT_CHECKS, auditFailed, createAuditContext, runAudit } from './audit.js';
 export type { AuditContext, AuditPorts, SkillInstallInfo, SkillInstallLister } from './audit-types.js';
 export type { ChannelAccountView, ChannelName } from './channel-accounts.js';

@@ -2,7 +2,7 @@ import { appendFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { gatewayLogPath } from '../gateway/index.js';
+import { gatewayLogPath } from '../config/index.js';
 import { sleep } from '../shared/index.js';
 import { followLog, formatLogLine, readLastLines, tailGatewayLog } from './logs.js';
 

@@ -1,5 +1,5 @@
 import { open, stat } from 'node:fs/promises';
-import { gatewayLogPath } from '../gateway/index.js';
+import { gatewayLogPath } from '../config/index.js';
 import { errnoCode, sleep } from '../shared/index.js';
 
 const CHUNK = 64 * 1024;

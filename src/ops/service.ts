@@ -2,8 +2,7 @@ import { spawn } from 'node:child_process';
 import { access, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConfigEnv, StatePaths } from '../config/index.js';
-import { readLockFile } from '../gateway/index.js';
-import { backupFile, errnoCode, writeFileAtomic } from '../shared/index.js';
+import { backupFile, errnoCode, readLockFile, writeFileAtomic } from '../shared/index.js';
 import { lockHolderLive, probeProcess } from './host-probe.js';
 import { carapaceCliPath } from './package-root.js';
 import {

@@ -10,6 +10,8 @@ export interface ServiceSpec {
   /** Absolute path of dist/cli/main.js. */
   cliPath: string;
   stateDir: string;
+  /** The gateway's logs dir (`StatePaths.logsDir`, the one it writes gateway.jsonl to): supervisor.log goes there too. */
+  logsDir: string;
   /** Set only when the config is not `<stateDir>/carapace.json`. */
   configPath?: string | undefined;
   /** PATH for the service (tools and skills look programs up on it). */
@@ -71,7 +73,7 @@ export function shellQuote(word: string): string {
 export function supervisorInstructions(spec: ServiceSpec): string {
   const env = environment(spec).filter(([k]) => k !== 'PATH');
   const cmd = [spec.nodePath, spec.cliPath, 'gateway', 'run'].map(shellQuote).join(' ');
-  const log = join(spec.stateDir, 'logs', 'supervisor.log');
+  const log = join(spec.logsDir, 'supervisor.log');
   const envFile = serviceEnvFile(spec.stateDir);
   const loadEnv = `if [ -f ${shellQuote(envFile)} ]; then set -a; . ${shellQuote(envFile)}; set +a; fi`;
   const exports = env.map(([k, v]) => `export ${k}=${shellQuote(v)}`);
@@ -80,7 +82,7 @@ export function supervisorInstructions(spec: ServiceSpec): string {
     'Without systemd, run the gateway under another supervisor, for example:',
     '',
     '  # a shell loop (restarts it when it fails; stop with kill on the loop, then the gateway)',
-    `  mkdir -p ${shellQuote(join(spec.stateDir, 'logs'))} && nohup sh -c ${shellQuote(loop)} >> ${shellQuote(log)} 2>&1 &`,
+    `  mkdir -p ${shellQuote(spec.logsDir)} && nohup sh -c ${shellQuote(loop)} >> ${shellQuote(log)} 2>&1 &`,
     '',
     '  # runit: save as ~/service/carapace-gateway/run (chmod +x), then: sv up ~/service/carapace-gateway',
     '  #!/bin/sh',

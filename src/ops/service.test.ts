@@ -109,6 +109,18 @@ describe('gateway install (systemd user service)', () => {
     expect(await recorded()).toEqual(['--user show-environment']);
   });
 
+  it('the supervisor log goes to the logs dir of the state paths (where the gateway logs), not one of its own', async () => {
+    await fakeSystemctl({ busDown: true });
+    const base = options();
+    const logsDir = join(dir, 'elsewhere', 'logs');
+    const out = await installService({ ...base, paths: { ...base.paths, logsDir } });
+    const text = out.unavailable?.instructions ?? '';
+    expect(text).toContain(`mkdir -p ${logsDir} && nohup`);
+    expect(text).toContain(`>> ${join(logsDir, 'supervisor.log')} 2>&1 &`);
+    expect(text).toContain(`stdout_logfile=${join(logsDir, 'supervisor.log')}\n`);
+    expect(text).not.toContain(join(base.paths.stateDir, 'logs'));
+  });
+
   it('without systemctl at all, says it is not installed', async () => {
     const out = await installService(options({ systemctl: createSystemctlRunner({ PATH: bin }) }));
     expect(out.unavailable?.reason).toBe('systemctl is not installed');
@@ -169,6 +181,7 @@ describe('unit file text', () => {
       nodePath: '/n',
       cliPath: '/my dir/main.js',
       stateDir: '/s',
+      logsDir: '/s/logs',
       pathEnv: '/usr/bin:/bin',
     });
     expect(unit).toContain('ExecStart=/n "/my dir/main.js" gateway run\n');

@@ -98,6 +98,7 @@ async function resolve(o: ServiceOptions): Promise<Resolved> {
       nodePath: o.nodePath ?? process.execPath,
       cliPath,
       stateDir: o.paths.stateDir,
+      logsDir: o.paths.logsDir,
       configPath: o.paths.configPath === defaultConfig ? undefined : o.paths.configPath,
       pathEnv: o.env.PATH,
     },

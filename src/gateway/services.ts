@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { AgentTool } from '../agent/index.js';
 import { ChannelManager } from '../channels/index.js';
-import type { Config, StatePaths } from '../config/index.js';
+import { type Config, type StatePaths, seedWorkspace } from '../config/index.js';
 import { type AgentMemory, createMemoryTools, MemoryManager } from '../memory/index.js';
 import type { RunMetrics } from '../metrics/index.js';
 import { agentIds, defaultAgentId } from '../routing/index.js';
@@ -46,7 +46,6 @@ import type { TurnResult } from './runs/types.js';
 import { GatewaySessions } from './sessions.js';
 import { SessionsChangedBatcher } from './sessions-changed.js';
 import { GatewayTaint } from './taint.js';
-import { seedWorkspace } from './workspace-seed.js';
 
 /** What the subsystems need from the gateway that hosts them. */
 export interface ServiceHost {

@@ -12,6 +12,7 @@ import {
   firstHealth,
   fmt,
   freePort,
+  instantModelConfig,
   percentile,
   rssKb,
   startGatewayProcess,
@@ -85,18 +86,7 @@ export async function instantModel(): Promise<InstantModel> {
  * size of the gateway's own), each minus the server's time. What a turn's overhead cannot go below.
  */
 async function modelLayerFloor(model: InstantModel, bodyBytes: number, fetch: FetchPort, n = 1000) {
-  const checked = validateConfig({
-    models: {
-      providers: {
-        fake: {
-          baseUrl: model.baseUrl,
-          api: 'openai-chat',
-          apiKey: 'k',
-          models: [{ id: 'm', contextWindow: 1_000_000, maxTokens: 100 }],
-        },
-      },
-    },
-  });
+  const checked = validateConfig(instantModelConfig(model.baseUrl));
   if (!checked.ok) throw new Error(JSON.stringify(checked.issues));
   const runtime = createModelRuntime({ models: checked.config.models, fetch });
   const request = {
@@ -226,19 +216,7 @@ const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
 export async function benchAgent(): Promise<Record<string, string>> {
   const model = await instantModel();
   const stateDir = await tempDir();
-  const config = {
-    models: {
-      providers: {
-        fake: {
-          baseUrl: model.baseUrl,
-          api: 'openai-chat',
-          apiKey: 'k',
-          models: [{ id: 'm', contextWindow: 1_000_000, maxTokens: 100 }],
-        },
-      },
-    },
-    agents: { defaults: { model: 'fake/m' } },
-  };
+  const config = instantModelConfig(model.baseUrl);
   await writeFile(join(stateDir, 'carapace.json'), JSON.stringify(config), { mode: 0o600 });
   const port = await freePort();
   const child = startGatewayProcess(stateDir, port);

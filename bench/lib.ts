@@ -125,3 +125,20 @@ export async function firstHealth(stateDir: string, port: number, deadlineMs = 1
     await new Promise((r) => setTimeout(r, 2));
   }
 }
+
+/** A config whose only model is `fake/m`, an OpenAI Chat Completions server at `baseUrl` (the instant models). */
+export function instantModelConfig(baseUrl: string) {
+  return {
+    models: {
+      providers: {
+        fake: {
+          baseUrl,
+          api: 'openai-chat',
+          apiKey: 'k',
+          models: [{ id: 'm', contextWindow: 1_000_000, maxTokens: 100 }],
+        },
+      },
+    },
+    agents: { defaults: { model: 'fake/m' } },
+  };
+}

@@ -9,6 +9,7 @@ import {
   type BenchClient,
   firstHealth,
   freePort,
+  instantModelConfig,
   rssKb,
   startGatewayProcess,
   stopProcess,
@@ -89,20 +90,7 @@ const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
 export async function benchSoak(): Promise<Record<string, string>> {
   const model = await instantModel();
   const stateDir = await tempDir('carapace-soak-');
-  const config = {
-    models: {
-      providers: {
-        fake: {
-          baseUrl: model.baseUrl,
-          api: 'openai-chat',
-          apiKey: 'k',
-          models: [{ id: 'm', contextWindow: 1_000_000, maxTokens: 100 }],
-        },
-      },
-    },
-    agents: { defaults: { model: 'fake/m' } },
-    session: { reset: { mode: 'off' } },
-  };
+  const config = { ...instantModelConfig(model.baseUrl), session: { reset: { mode: 'off' } } };
   await writeFile(join(stateDir, 'carapace.json'), JSON.stringify(config), { mode: 0o600 });
   const port = await freePort();
   const child = startGatewayProcess(stateDir, port);

@@ -313,11 +313,17 @@ describe('agent loop', () => {
     );
     const { result } = await drain(start({ tools: [echoTool()], maxToolRounds: 1 }));
     expect(result.stopReason).toBe('tool_rounds');
-    expect(result.newMessages.at(-1)).toMatchObject({
+    expect(result.newMessages.at(-2)).toMatchObject({
       role: 'toolResult',
       toolCallId: 'b',
       isError: true,
       content: [{ text: 'Not run: the limit of 1 tool rounds per run was reached.' }],
+    });
+    // The run does not end on a tool result: an empty assistant message closes it.
+    expect(result.newMessages.at(-1)).toMatchObject({
+      role: 'assistant',
+      content: [],
+      stopReason: 'tool_rounds',
     });
     expect(server.requests).toHaveLength(2);
   });

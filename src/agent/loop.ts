@@ -62,7 +62,8 @@ export interface AgentRunInput {
  * aborted. Returns at once; iterate the run for events and await `result`. Model and tool failures never
  * throw: they become tool results, a stopReason and an `error` lifecycle event. On abort or timeout the
  * partial reply is kept (stopReason `aborted` / `timeout` on the message and the run); a run stopped during
- * its tools ends `newMessages` with an empty assistant message carrying that stopReason.
+ * its tools, or at the tool-round limit, ends `newMessages` with an empty assistant message carrying that
+ * stopReason (`tool_rounds` for the limit).
  */
 export function runAgent(input: AgentRunInput): AgentRun {
   const queue = new EventQueue<AgentEvent>();
@@ -101,9 +102,9 @@ function assistantMessage(
   };
 }
 
-/** The assistant message that ends a run stopped during or right after its tools: no text, no calls. */
+/** The assistant message that ends a run stopped during or right after its tools (or at the tool-round limit): no text, no calls. */
 function closingMessage(
-  stopReason: 'aborted' | 'timeout',
+  stopReason: 'aborted' | 'timeout' | 'tool_rounds',
   served: RunState['served'],
   ts: number,
 ): AgentAssistantMessage {
@@ -259,6 +260,8 @@ async function loop(
       for (const c of call.toolCalls) {
         add(runner.notRun(c, `Not run: the limit of ${maxRounds} tool rounds per run was reached.`));
       }
+      state.closing = closingMessage('tool_rounds', state.served, now());
+      add(state.closing);
       return { stopReason: 'tool_rounds' };
     }
     state.rounds++;

@@ -12,6 +12,8 @@ export const MessageStopReasonSchema = Type.Union([
   Type.Literal('aborted'),
   Type.Literal('timeout'),
   Type.Literal('error'),
+  // The run hit `maxToolRounds`: the empty assistant message closing it (see loop.ts).
+  Type.Literal('tool_rounds'),
 ]);
 export type MessageStopReason = Static<typeof MessageStopReasonSchema>;
 

@@ -46,7 +46,7 @@ const EXPECTED: Record<Kind, [string, string]> = {
   idle: ['timeout', 'timeout'],
   silent: ['timeout', 'timeout'],
   deadline: ['timeout', 'timeout'],
-  waits: ['timeout', 'aborted'],
+  waits: ['timeout', 'timeout'],
 };
 
 const keyOf = (s: number) => `agent:main:dm:rel06-${s}`;
@@ -399,15 +399,19 @@ describe(`REL-06: ordering and lane liveness (${SESSIONS} sessions × ${MESSAGES
             .map((e) => Number(/ m=(\d+)\]/.exec(String(e.content))?.[1]));
           if (users.join() !== inOrder.join()) outOfOrder.push(`transcript s${s}: ${users.join()}`);
           for (let m = 0; m < MESSAGES; m++) {
-            const end = entries.filter((e) => e.runId === runIdOf(s, m)).at(-1);
-            // A turn stopped during a tool call ends on that call's result (the agent loop records no
-            // closing assistant message then): here sessions_send's "stopped while waiting".
-            const recorded =
-              end?.role === 'tool'
-                ? JSON.stringify(end.content).match(/"status\W+(\w+)/)?.[1]
-                : end?.stopReason;
+            const turn = entries.filter((e) => e.runId === runIdOf(s, m));
+            const end = turn.at(-1);
+            const recorded = end?.role === 'assistant' ? end.stopReason : `${end?.role} entry`;
             if (recorded !== EXPECTED[kindOf(s, m)][1])
               wrong.push(`${runIdOf(s, m)} (${kindOf(s, m)}) on record: ${end?.role} ${recorded}`);
+            // A turn stopped during a tool call: the call's result (here sessions_send's "stopped while
+            // waiting"), then the empty assistant message that closes the turn with its stopReason.
+            if (kindOf(s, m) === 'waits') {
+              const tool = turn.at(-2);
+              const status = JSON.stringify(tool?.content).match(/"status\W+(\w+)/)?.[1];
+              if (tool?.role !== 'tool' || status !== 'aborted')
+                wrong.push(`${runIdOf(s, m)} (waits) before its end: ${tool?.role} ${status}`);
+            }
           }
         }
         expect(wrong.slice(0, 10), `${wrong.length} turns recorded wrongly`).toEqual([]);

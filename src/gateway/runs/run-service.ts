@@ -8,22 +8,17 @@ import {
   type ModelRuntime,
   scrubSecrets,
 } from '../../models/index.js';
-import { Inbox, LaneManager, type LaneOutcome, type MessageEntry } from '../../sessions/index.js';
-import { CarapaceError, type Clock, errorMessage, TextFileCache } from '../../shared/index.js';
+import { Inbox, LaneManager, type LaneOutcome } from '../../sessions/index.js';
+import { type Clock, errorMessage, TextFileCache } from '../../shared/index.js';
 import type { Logger } from '../logger.js';
 import type { GatewaySessions } from '../sessions.js';
+import { abandon, MAX_RECOVERY_ATTEMPTS, recordedFor } from './abandon.js';
 import type { Broadcast } from './run-events.js';
 import { RunEvents } from './run-events.js';
+import { type RunInfo, RunTracker } from './run-tracker.js';
 import { runTurn } from './turn.js';
 import type { TurnDeps } from './turn-shared.js';
 import type { TurnRequest, TurnResult } from './types.js';
-
-/** A recovered message whose turn already started this often (and crashed) is answered with an error. */
-const MAX_RECOVERY_ATTEMPTS = 3;
-/** How the error reply to a message given up begins (also how a replay finds it already recorded). */
-const ABANDONED = 'Sorry, this message could not be answered:';
-/** Finished runs remembered for `agent.wait`. */
-const MAX_FINISHED = 2000;
 
 export interface RunServiceDeps {
   config(): Config;
@@ -54,15 +49,6 @@ export interface RunServiceDeps {
   beforeAnswer?(req: TurnRequest, outcome: LaneOutcome<TurnResult>): Promise<void>;
 }
 
-export interface RunInfo {
-  runId: string;
-  sessionKey: string;
-  status: 'queued' | 'running' | 'ok' | 'error' | 'timeout';
-  startedAt?: number;
-  endedAt?: number;
-  error?: string;
-}
-
 /** Several messages folded into one (the `summarize` overflow policy), bounded in size. */
 function fold(messages: TurnRequest[]): TurnRequest {
   const last = messages[messages.length - 1]!;
@@ -81,8 +67,7 @@ function fold(messages: TurnRequest[]): TurnRequest {
 export class RunService {
   readonly inbox: Inbox<TurnRequest>;
   readonly lanes: LaneManager<TurnRequest, TurnResult>;
-  readonly #runs = new Map<string, RunInfo>();
-  readonly #waiters = new Map<string, ((info: RunInfo) => void)[]>();
+  readonly #runs = new RunTracker();
   readonly #models = new Map<string, { config: Config; runtime: ModelRuntime }>();
   readonly #thinking = new Map<string, ThinkingLevel>();
   /** Workspace files and auth profiles: read every turn, rarely changed. */
@@ -104,7 +89,7 @@ export class RunService {
         const release = await this.#suspectTurn(job.messages);
         try {
           for (const m of job.messages) {
-            this.#update(m.runId, { status: 'running', startedAt: deps.clock.now() });
+            this.#runs.update(m.runId, { status: 'running', startedAt: deps.clock.now() });
             deps.metrics?.runStarted(m.method);
           }
           await this.#markStarted(job.messages);
@@ -134,11 +119,11 @@ export class RunService {
       if (record.attempts >= MAX_RECOVERY_ATTEMPTS) {
         // A reply the transcript already holds (a kill between it and the inbox answer) is replayed whatever
         // the count: the turn answers it from there without calling the model.
-        const recorded = await this.#recorded(req);
+        const recorded = await recordedFor(this.deps, req);
         if (recorded !== 'reply') {
           // The error reply is queued before the inbox answer: a crash in between abandons it again, the
           // outbound queue (one reply per key) sends it once, and the transcript keeps one apology.
-          await this.#abandon(req, record.attempts, recorded === 'apology');
+          await abandon(this.deps, this.#runs, req, record.attempts, recorded === 'apology');
           await this.inbox.answer(record.id, 'abandoned');
           continue;
         }
@@ -151,82 +136,6 @@ export class RunService {
       this.#enqueue(req, record.id);
     }
     return pending.length;
-  }
-
-  /**
-   * A poison message: record an explicit error reply instead of running it again, and tell its sender
-   * (a channel message's reply goes to the outbound queue through `beforeAnswer`).
-   */
-  async #abandon(req: TurnRequest, attempts: number, recorded: boolean): Promise<void> {
-    const message = `${ABANDONED} the assistant stopped ${attempts} times while working on it, so it was set aside.`;
-    this.deps.logger.error(
-      { runId: req.runId, attempts },
-      'giving up on a message that crashed its turn repeatedly',
-    );
-    if (!recorded) await this.#recordApology(req, message);
-    new RunEvents(req.runId, req.sessionKey, req.agentId, this.deps.broadcast).end({
-      stopReason: 'error',
-      text: '',
-      usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
-      error: { kind: 'internal', message },
-    });
-    const outcome: LaneOutcome<TurnResult> = {
-      status: 'error',
-      runId: req.runId,
-      error: new CarapaceError('MESSAGE_ABANDONED', message, { details: { attempts } }),
-    };
-    await this.deps
-      .beforeAnswer?.(req, outcome)
-      .catch((err) =>
-        this.deps.logger.error({ err: errorMessage(err), runId: req.runId }, 'abandon reply not queued'),
-      );
-    this.#update(req.runId, {
-      sessionKey: req.sessionKey,
-      status: 'error',
-      endedAt: this.deps.clock.now(),
-      error: message,
-    });
-    if (req.method === 'agent') this.deps.onRecoveredFinal(req, outcome);
-  }
-
-  /** What the transcript already holds for a recovered message: its final reply, or an apology for it. */
-  async #recorded(req: TurnRequest): Promise<'reply' | 'apology' | undefined> {
-    let found: 'apology' | undefined;
-    try {
-      const { entries } = await this.deps.sessions.store(req.agentId).loadTranscript(req.sessionKey);
-      for (const entry of entries) {
-        const e = entry as MessageEntry & { errorMessage?: unknown };
-        if (e.type !== 'message' || e.role !== 'assistant' || e.runId !== req.runId || e.toolCalls?.length)
-          continue;
-        if (e.stopReason === undefined || e.stopReason === 'stop' || e.stopReason === 'length')
-          return 'reply';
-        if (typeof e.errorMessage === 'string' && e.errorMessage.startsWith(ABANDONED)) found = 'apology';
-      }
-    } catch {
-      // No session (its turn never got as far as recording the message): nothing recorded.
-    }
-    return found;
-  }
-
-  /** The apology in the transcript, where its sender's history shows it. */
-  async #recordApology(req: TurnRequest, message: string): Promise<void> {
-    try {
-      const store = this.deps.sessions.store(req.agentId);
-      await store.ensureSession(req.sessionKey);
-      const fields = {
-        role: 'assistant' as const,
-        content: '',
-        stopReason: 'error',
-        runId: req.runId,
-        errorMessage: message,
-      };
-      await store.appendMessage(req.sessionKey, fields, { durable: true });
-    } catch (err) {
-      this.deps.logger.error(
-        { err: errorMessage(err), runId: req.runId },
-        'could not record the abandoned message',
-      );
-    }
   }
 
   /**
@@ -285,7 +194,7 @@ export class RunService {
   }
 
   #enqueue(req: TurnRequest, inboxId: string): Promise<LaneOutcome<TurnResult>> {
-    this.#update(req.runId, { sessionKey: req.sessionKey, status: 'queued' });
+    this.#runs.update(req.runId, { sessionKey: req.sessionKey, status: 'queued' });
     this.deps.metrics?.runAccepted(req.method);
     const opts = {
       id: inboxId,
@@ -309,7 +218,7 @@ export class RunService {
         .answer(inboxId, outcome.status)
         .catch((err) => this.deps.logger.error({ err: errorMessage(err) }, 'inbox answer failed'));
       const result = outcome.status === 'ok' ? outcome.result : undefined;
-      this.#update(req.runId, {
+      this.#runs.update(req.runId, {
         status: result
           ? result.status === 'ok'
             ? 'ok'
@@ -430,46 +339,17 @@ export class RunService {
   }
 
   #isRunOf(sessionKey: string, runId: string): boolean {
-    const info = this.#runs.get(runId);
+    const info = this.#runs.info(runId);
     return info?.sessionKey === sessionKey && info.status === 'running';
   }
 
   info(runId: string): RunInfo | undefined {
-    return this.#runs.get(runId);
+    return this.#runs.info(runId);
   }
 
   /** Resolve when the run ends, or after `timeoutMs` with its current state. */
   wait(runId: string, timeoutMs: number): Promise<RunInfo | undefined> {
-    const info = this.#runs.get(runId);
-    if (!info || info.status === 'ok' || info.status === 'error' || info.status === 'timeout')
-      return Promise.resolve(info);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(this.#runs.get(runId)), timeoutMs);
-      const list = this.#waiters.get(runId) ?? [];
-      list.push((i) => {
-        clearTimeout(timer);
-        resolve(i);
-      });
-      this.#waiters.set(runId, list);
-    });
-  }
-
-  #update(runId: string, patch: Partial<RunInfo>): void {
-    const info = {
-      ...(this.#runs.get(runId) ?? { runId, sessionKey: '', status: 'queued' as const }),
-      ...patch,
-    };
-    this.#runs.delete(runId);
-    this.#runs.set(runId, info);
-    while (this.#runs.size > MAX_FINISHED) {
-      const oldest = this.#runs.keys().next().value;
-      if (oldest === undefined) break;
-      this.#runs.delete(oldest);
-    }
-    if (info.status === 'ok' || info.status === 'error' || info.status === 'timeout') {
-      for (const w of this.#waiters.get(runId) ?? []) w(info);
-      this.#waiters.delete(runId);
-    }
+    return this.#runs.wait(runId, timeoutMs);
   }
 
   /**

@@ -82,6 +82,16 @@ function echoTool(calls: unknown[] = []): AgentTool {
 /** The messages the model was sent in request `i` (Chat Completions wire format). */
 const sent = (i: number) => server.requests[i]!.body.messages as { role: string; content: unknown }[];
 
+/** A tool that waits until the run's signal stops it, then answers 'stopped early'. */
+const waitTool = () =>
+  defineTool({
+    name: 'wait',
+    description: 'Wait until stopped',
+    parameters: Type.Object({}),
+    execute: (_args, _ctx, signal) =>
+      new Promise((resolve) => signal.addEventListener('abort', () => resolve({ content: 'stopped early' }))),
+  });
+
 describe('agent loop', () => {
   it('streams text as accumulated assistant events and ends with stop', async () => {
     server.enqueue({ type: 'reply', text: ['Hel', 'lo', '!'], usage: { input: 10, output: 3 } });
@@ -215,15 +225,7 @@ describe('agent loop', () => {
     expect(idle.result.stopReason).toBe('timeout');
     expect(idle.result.newMessages).toMatchObject([{ content: [{ text: 'half' }], stopReason: 'timeout' }]);
 
-    const waits = defineTool({
-      name: 'wait',
-      description: 'Wait until stopped',
-      parameters: Type.Object({}),
-      execute: (_args, _ctx, signal) =>
-        new Promise((resolve) =>
-          signal.addEventListener('abort', () => resolve({ content: 'stopped early' })),
-        ),
-    });
+    const waits = waitTool();
     server.enqueue({ type: 'reply', toolCalls: [{ id: 'w', name: 'wait', args: {} }] });
     const deadline = await drain(start({ tools: [waits], runTimeoutMs: 1500 }));
     expect(deadline.result.stopReason).toBe('timeout');
@@ -245,15 +247,7 @@ describe('agent loop', () => {
   });
 
   it('closes a run aborted while a tool runs with an empty aborted assistant message', async () => {
-    const waits = defineTool({
-      name: 'wait',
-      description: 'Wait until stopped',
-      parameters: Type.Object({}),
-      execute: (_args, _ctx, signal) =>
-        new Promise((resolve) =>
-          signal.addEventListener('abort', () => resolve({ content: 'stopped early' })),
-        ),
-    });
+    const waits = waitTool();
     server.enqueue({ type: 'reply', text: 'Waiting.', toolCalls: [{ id: 'w', name: 'wait', args: {} }] });
     const ctrl = new AbortController();
     const run = start({ tools: [waits], signal: ctrl.signal });

@@ -90,10 +90,11 @@ export class GatewaySessions {
   }
 
   /** Entries of one agent or all agents, newest first. */
-  async entries(agentId?: string): Promise<SessionEntry[]> {
+  /** Every session (of one agent, or all), newest activity first: the index's own entries, read-only. */
+  async entries(agentId?: string): Promise<readonly Readonly<SessionEntry>[]> {
     const ids = agentId ? [this.agent(agentId).id] : this.agents().map((a) => a.id);
-    const lists = await Promise.all(ids.map((id) => this.stores.get(id).list()));
-    return lists.flat().sort((a, b) => b.updatedAt - a.updatedAt);
+    const lists = await Promise.all(ids.map((id) => this.stores.get(id).listView()));
+    return lists.length === 1 ? lists[0]! : lists.flat().sort((a, b) => b.updatedAt - a.updatedAt);
   }
 
   /** For `health`: cached per agent, refreshed in the background when a session changed or after 5 s. */
@@ -108,7 +109,7 @@ export class GatewaySessions {
 
   async #refresh(agentId: string, path: string): Promise<void> {
     try {
-      const list = await this.stores.get(agentId).list();
+      const list = await this.stores.get(agentId).listView();
       const now = this.deps.clock.now();
       const recent = list.slice(0, 5).map((e) => ({ key: e.sessionKey, age: now - e.updatedAt }));
       this.#summaries.set(agentId, { path, count: list.length, recent, at: now });

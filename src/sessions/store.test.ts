@@ -105,12 +105,18 @@ describe('SessionStore', () => {
     // Garble every transcript: a listing that read them would fail or lose the totals.
     for (const name of await readdir(dir))
       if (name.endsWith('.jsonl')) await writeFile(join(dir, name), '\u0000garbage');
-    const list = await open().list();
+    const reopened = open();
+    const list = await reopened.list();
     expect(list.map((e) => [e.sessionKey, e.messageCount, e.tokens.total])).toEqual([
       ['agent:main:dm:3', 1, 1],
       ['agent:main:dm:2', 1, 1],
       ['agent:main:dm:1', 1, 1],
     ]);
+    // listView: the same entries in the same order, without copies (list's are copies).
+    const view = await reopened.listView();
+    expect(view).toEqual(list);
+    expect((await reopened.listView())[0]).toBe(view[0]);
+    expect((await reopened.list())[0]).not.toBe(list[0]);
   });
 
   it('resets to a new session id, keeping the old transcript with a reset record at its end', async () => {

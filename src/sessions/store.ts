@@ -92,6 +92,16 @@ export class SessionStore {
     });
   }
 
+  /**
+   * Every session, newest activity first, as the index holds them: no copies, so cheap with many sessions
+   * (`list` clones each entry). Read-only: never modify what it returns.
+   */
+  listView(): Promise<readonly Readonly<SessionEntry>[]> {
+    return this.track(async () =>
+      [...(await this.loaded()).values()].sort((a, b) => b.updatedAt - a.updatedAt),
+    );
+  }
+
   get(sessionKey: string): Promise<SessionEntry | undefined> {
     return this.track(async () => {
       const entry = (await this.loaded()).get(sessionKey);

@@ -35,7 +35,7 @@ function kindOf(key: string): string {
   }
 }
 
-function row(core: BusCore, caller: Caller, e: SessionEntry): SessionRow {
+function row(core: BusCore, caller: Caller, e: Readonly<SessionEntry>): SessionRow {
   const child = core.registry.child(e.sessionKey);
   return {
     sessionKey: e.sessionKey,
@@ -66,7 +66,7 @@ export async function listSessions(
   }
   const rows: SessionRow[] = [];
   for (const id of agents) {
-    for (const e of await core.deps.sessions.store(id).list()) {
+    for (const e of await core.deps.sessions.store(id).listView()) {
       const related = core.registry.related(caller.sessionKey, e.sessionKey);
       if (reachRefusal(config, caller, { agentId: e.agentId, sessionKey: e.sessionKey }, related)) continue;
       if (args.kind !== undefined && kindOf(e.sessionKey) !== args.kind) continue;

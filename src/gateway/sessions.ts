@@ -89,7 +89,6 @@ export class GatewaySessions {
     return this.stores.get(agentId);
   }
 
-  /** Entries of one agent or all agents, newest first. */
   /** Every session (of one agent, or all), newest activity first: the index's own entries, read-only. */
   async entries(agentId?: string): Promise<readonly Readonly<SessionEntry>[]> {
     const ids = agentId ? [this.agent(agentId).id] : this.agents().map((a) => a.id);

@@ -108,6 +108,16 @@ describe('assembleContext', () => {
     expect(none.systemPrompt).not.toContain('No skills are installed');
   });
 
+  it('shows each minute, in each time zone, also when asked again within the minute', () => {
+    expect(formatDateTime(NOW, 'UTC')).toMatch(/^Tuesday, 2030-03-05 14:07 \(UTC, GMT/);
+    expect(formatDateTime(NOW + 59_999, 'UTC')).toMatch(/ 14:07 \(UTC/);
+    expect(formatDateTime(NOW + 60_000, 'UTC')).toMatch(/ 14:08 \(UTC/);
+    expect(formatDateTime(NOW + 60_000, 'Asia/Tokyo')).toMatch(
+      /^Tuesday, 2030-03-05 23:08 \(Asia\/Tokyo, GMT\+09:00\)/,
+    );
+    expect(formatDateTime(NOW, 'UTC')).toMatch(/ 14:07 \(UTC/);
+  });
+
   it('falls back to UTC for an unknown time zone', () => {
     expect(formatDateTime(NOW, 'Mars/Olympus')).toMatch(/^Tuesday, 2030-03-05 14:07 \(UTC, GMT/);
   });

@@ -133,6 +133,17 @@ async function loadFiles(input: ContextInput): Promise<{ files: ContextFileRepor
 
 /** `Tuesday, 2025-03-04 15:06 (Europe/Berlin, GMT+01:00)` */
 export function formatDateTime(now: number, timeZone: string): string {
+  // The text changes once a minute: formatting it (~60 µs) once per turn was a measurable part of one.
+  const minute = Math.floor(now / 60_000);
+  const last = formatted.get(timeZone);
+  if (last?.minute === minute) return last.text;
+  const text = formatDateTimeNow(now, timeZone);
+  if (formatted.size >= 32) formatted.clear();
+  formatted.set(timeZone, { minute, text });
+  return text;
+}
+
+function formatDateTimeNow(now: number, timeZone: string): string {
   let tz = timeZone;
   let parts: Intl.DateTimeFormatPart[];
   try {
@@ -147,6 +158,8 @@ export function formatDateTime(now: number, timeZone: string): string {
 
 /** Formatters by time zone: building one costs far more than using it (a pure memo, bounded). */
 const formatters = new Map<string, Intl.DateTimeFormat>();
+/** The last text per time zone and the minute (since the epoch) it is for: a pure memo, bounded. */
+const formatted = new Map<string, { minute: number; text: string }>();
 
 function dateParts(now: number, timeZone: string): Intl.DateTimeFormatPart[] {
   let format = formatters.get(timeZone);

@@ -6,6 +6,7 @@
 export { AppendLog, AppendLogPool } from './append-log.js';
 export type { AtomicWriteOptions } from './atomic-file.js';
 export { appendFileDurable, backupFile, syncDir, writeFileAtomic } from './atomic-file.js';
+export { BoundedMap } from './bounded-map.js';
 export type { Clock } from './clock.js';
 export { systemClock } from './clock.js';
 export type { Deferred } from './deferred.js';

@@ -1,7 +1,7 @@
 // Agent turn figures with an instant fake model: gateway overhead per turn (turn time seen by a client
 // minus the model server's own time), turns per second across 100 concurrent sessions, and RSS before and
 // after 10,000 turns. Run with `npm run bench -- agent` (builds first).
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -147,6 +147,21 @@ export class TurnClient {
   }
 }
 
+/** Sum and count of a histogram in the gateway's `GET /metrics` (all label sets added up). */
+async function histogramTotals(stateDir: string, port: number, name: string) {
+  const token = (await readFile(join(stateDir, 'credentials', 'gateway-token'), 'utf8')).trim();
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (!res.ok) throw new Error(`GET /metrics answered ${res.status}`);
+  const lines = (await res.text()).split('\n');
+  const total = (suffix: string) =>
+    lines
+      .filter((line) => line.startsWith(`${name}_${suffix}`))
+      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  return { sum: total('sum'), count: total('count') };
+}
+
 /** `n` sequential turns; the overhead of each is its time minus the model server's time for it. */
 async function sequential(
   turns: TurnClient,
@@ -211,6 +226,7 @@ export async function settledRss(pid: number): Promise<number> {
 
 const p = (values: number[]) =>
   `p50 ${fmt(percentile(values, 50), 2)} / p99 ${fmt(percentile(values, 99), 2)}`;
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
 
 export async function benchAgent(): Promise<Record<string, string>> {
@@ -223,7 +239,16 @@ export async function benchAgent(): Promise<Record<string, string>> {
   const turns = new TurnClient(await firstHealth(stateDir, port));
 
   await sequential(turns, model, 50, (i) => `agent:main:dm:warm-${i}`);
+  const modelCall = 'carapace_model_call_duration_seconds';
+  const callsBefore = await histogramTotals(stateDir, port, modelCall);
+  const serverBefore = model.times.length;
   const fresh = await sequential(turns, model, 1000, (i) => `agent:main:dm:fresh-${i}`);
+  const callsAfter = await histogramTotals(stateDir, port, modelCall);
+  // Means over the 1,000 turns: a turn's time = its overhead + the server's time; the gateway's own part is
+  // what is left of it once the model call, as the gateway times it (request built → last event), is out.
+  const serverMean = mean(model.times.slice(serverBefore));
+  const callMean = ((callsAfter.sum - callsBefore.sum) * 1000) / (callsAfter.count - callsBefore.count);
+  const turnMean = mean(fresh) + serverMean;
   const bodyBytes = model.lastBodyBytes; // a new session's request, for the model-layer floor below
   const grow = await sequential(turns, model, 300, () => 'agent:main:dm:long');
   const pid = child.pid ?? 0;
@@ -246,6 +271,7 @@ export async function benchAgent(): Promise<Record<string, string>> {
     'model server time per request (p50)': fmt(serverP50, 2),
     [`model layer alone (runtime + AI SDK, ${(bodyBytes / 1024).toFixed(1)} kB request, no gateway)`]: `${p(floorLean)} with createHttpFetch; ${p(floorUndici)} with Node's fetch (undici)`,
     'overhead per turn, new session each (1,000 turns)': `${p(fresh)}  (target p50 ≤ 3 ms)`,
+    '  the same turns, means: turn / model call as the gateway times it / the gateway without the call': `${fmt(turnMean, 2)} / ${fmt(callMean, 2)} / ${fmt(turnMean - callMean, 2)}`,
     'overhead per turn, one session growing to 600 messages (300 turns)': `${p(grow)}; last 50 turns p50 ${fmt(percentile(grow.slice(-50), 50), 2)}`,
     'turns per second, 100 concurrent sessions × 20 turns': `${throughput.toFixed(0)} /s (agents.defaults.maxConcurrent 4)`,
     '10,000 turns (100 sessions × 100)': `${tenK.toFixed(1)} s, ${rate.toFixed(0)} turns/s`,

@@ -1,5 +1,6 @@
 import Type from 'typebox';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fakeModels } from '../../test/fakes/fake-model-config.js';
 import { type FakeModelServer, startFakeModelServer } from '../../test/fakes/fake-model-server.js';
 import { validateConfig } from '../config/index.js';
 import { createModelRuntime } from '../models/index.js';
@@ -104,16 +105,14 @@ describe('compaction planning', () => {
 describe('compactSession', () => {
   it('runs the memory flush turn with tools first, then summarizes the older turns', async () => {
     const r = validateConfig({
-      models: {
-        providers: {
-          p: {
-            api: 'anthropic',
-            baseUrl: server.baseUrl,
-            apiKey: 'sk-compact',
-            models: [{ id: 'c', contextWindow: 1000, maxTokens: 100, cost: { input: 1, output: 2 } }],
-          },
-        },
-      },
+      models: fakeModels(server, {
+        provider: 'p',
+        api: 'anthropic',
+        apiKey: 'sk-compact',
+        modelIds: ['c'],
+        contextWindow: 1000,
+        cost: { input: 1, output: 2 },
+      }),
     });
     if (!r.ok) throw new Error(JSON.stringify(r.issues));
     const rt = createModelRuntime({ models: r.config.models, env: {} });
@@ -184,16 +183,7 @@ describe('compactSession', () => {
 
   it('leaves the conversation as it is when the summary fails', async () => {
     const r = validateConfig({
-      models: {
-        providers: {
-          p: {
-            api: 'openai-chat',
-            baseUrl: server.baseUrl,
-            apiKey: 'k-1234',
-            models: [{ id: 'm', contextWindow: 10, maxTokens: 10 }],
-          },
-        },
-      },
+      models: fakeModels(server, { provider: 'p', apiKey: 'k-1234', contextWindow: 10, maxTokens: 10 }),
     });
     if (!r.ok) throw new Error('bad config');
     const rt = createModelRuntime({ models: r.config.models, env: {} });

@@ -1,5 +1,6 @@
 import Type from 'typebox';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fakeModels } from '../../test/fakes/fake-model-config.js';
 import { type FakeModelServer, startFakeModelServer } from '../../test/fakes/fake-model-server.js';
 import { validateConfig } from '../config/index.js';
 import { createModelRuntime } from '../models/index.js';
@@ -21,17 +22,14 @@ const KEY = 'sk-loop-canary-5f3a9c';
 
 function setup(retry: Record<string, number> = {}) {
   const r = validateConfig({
-    models: {
-      providers: {
-        p: {
-          api: 'openai-chat',
-          baseUrl: server.baseUrl,
-          apiKey: KEY,
-          models: [{ id: 'm', contextWindow: 100_000, maxTokens: 1000, cost: { input: 3, output: 15 } }],
-        },
-      },
+    models: fakeModels(server, {
+      provider: 'p',
+      apiKey: KEY,
+      contextWindow: 100_000,
+      maxTokens: 1000,
+      cost: { input: 3, output: 15 },
       retry,
-    },
+    }),
   });
   if (!r.ok) throw new Error(JSON.stringify(r.issues));
   const delays: number[] = [];

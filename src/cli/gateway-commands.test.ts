@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeModelConfig } from '../../test/fakes/fake-model-config.js';
 import { type FakeModelServer, startFakeModelServer } from '../../test/fakes/fake-model-server.js';
 import { spawnCli } from '../../test/helpers/cli.js';
 import { type Harness, startGateway } from '../../test/helpers/gateway-harness.js';
@@ -46,21 +47,7 @@ function finish(child: ReturnType<typeof spawnCli>): Promise<Run> {
 
 const carapace = (h: Harness, args: string[]) => finish(start(h, args));
 
-function modelConfig() {
-  return {
-    models: {
-      providers: {
-        fake: {
-          baseUrl: fake.baseUrl,
-          api: 'openai-chat',
-          apiKey: 'k',
-          models: [{ id: 'm', contextWindow: 10_000, maxTokens: 100 }],
-        },
-      },
-    },
-    agents: { defaults: { model: 'fake/m' } },
-  };
-}
+const modelConfig = () => fakeModelConfig(fake, { contextWindow: 10_000 });
 
 describe('agent, sessions and usage against a gateway with a model', { timeout: 120_000 }, () => {
   let h: Harness;

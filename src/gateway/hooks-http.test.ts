@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { fakeModelConfig } from '../../test/fakes/fake-model-config.js';
 import { type FakeModelServer, startFakeModelServer } from '../../test/fakes/fake-model-server.js';
 import { type Harness, startGateway } from '../../test/helpers/gateway-harness.js';
 
@@ -20,17 +21,7 @@ async function setup(
   extra: Record<string, unknown> = {},
 ) {
   const h = await startGateway({
-    models: {
-      providers: {
-        fake: {
-          baseUrl: fake.baseUrl,
-          api: 'openai-chat',
-          apiKey: 'k',
-          models: [{ id: 'm', contextWindow: 50_000, maxTokens: 100 }],
-        },
-      },
-    },
-    agents: { defaults: { model: 'fake/m' } },
+    ...fakeModelConfig(fake),
     ...(hooks ? { hooks } : {}),
     ...extra,
   });

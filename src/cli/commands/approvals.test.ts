@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeModelConfig } from '../../../test/fakes/fake-model-config.js';
 import { type FakeModelServer, startFakeModelServer } from '../../../test/fakes/fake-model-server.js';
 import { spawnCli } from '../../../test/helpers/cli.js';
 import { type Harness, startGateway } from '../../../test/helpers/gateway-harness.js';
@@ -25,17 +26,7 @@ beforeAll(async () => {
   fake = await startFakeModelServer();
   home = await mkdtemp(join(tmpdir(), 'carapace-cli-approvals-'));
   h = await startGateway({
-    models: {
-      providers: {
-        fake: {
-          baseUrl: fake.baseUrl,
-          api: 'openai-chat',
-          apiKey: 'k',
-          models: [{ id: 'm', contextWindow: 50_000, maxTokens: 100 }],
-        },
-      },
-    },
-    agents: { defaults: { model: 'fake/m' } },
+    ...fakeModelConfig(fake),
     tools: { sandbox: { mode: 'off' } },
   });
   c = await connectedClient(h.url, h.token);

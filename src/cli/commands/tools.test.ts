@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fakeModelConfig } from '../../../test/fakes/fake-model-config.js';
 import { type FakeModelServer, startFakeModelServer } from '../../../test/fakes/fake-model-server.js';
 import { runCli } from '../../../test/helpers/cli.js';
 import { startGateway } from '../../../test/helpers/gateway-harness.js';
@@ -153,17 +154,7 @@ describe('tools list and a gateway turn agree', { timeout: 120_000 }, () => {
 
   it('the tools the CLI says are offered are exactly the tools the model is sent', async () => {
     const h = await startGateway({
-      models: {
-        providers: {
-          fake: {
-            baseUrl: fake.baseUrl,
-            api: 'openai-chat',
-            apiKey: 'k',
-            models: [{ id: 'm', contextWindow: 50_000, maxTokens: 100 }],
-          },
-        },
-      },
-      agents: { defaults: { model: 'fake/m' } },
+      ...fakeModelConfig(fake),
       tools: { profile: 'full', deny: ['web_search', 'group:messaging'] },
     });
     try {

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fakeModels } from '../../../test/fakes/fake-model-config.js';
 import { type FakeModelServer, startFakeModelServer } from '../../../test/fakes/fake-model-server.js';
 import { type AgentMessage, userMessage } from '../../agent/index.js';
 import { validateConfig } from '../../config/index.js';
@@ -30,17 +31,7 @@ const conversation: AgentMessage[] = [
 /** A forced compaction of a short conversation against the fake model, with `memoryFlush` as given. */
 async function setup(memoryFlush: boolean, extra: Partial<CompactInput> = {}) {
   const r = validateConfig({
-    models: {
-      providers: {
-        fake: {
-          baseUrl: server.baseUrl,
-          api: 'openai-chat',
-          apiKey: 'k',
-          models: [{ id: 'm', contextWindow: 100_000, maxTokens: 100 }],
-        },
-      },
-      retry: { maxRetries: 0 },
-    },
+    models: fakeModels(server, { contextWindow: 100_000, retry: { maxRetries: 0 } }),
     agents: { defaults: { model: 'fake/m', compaction: { keepRecentTokens: 0, memoryFlush } } },
   });
   if (!r.ok) throw new Error('invalid test config');

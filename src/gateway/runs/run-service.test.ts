@@ -1,6 +1,7 @@
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { fakeModelConfig } from '../../../test/fakes/fake-model-config.js';
 import { type FakeModelServer, startFakeModelServer } from '../../../test/fakes/fake-model-server.js';
 import { type Harness, startGateway } from '../../../test/helpers/gateway-harness.js';
 import { connectedClient } from '../../../test/helpers/ws-client.js';
@@ -18,18 +19,7 @@ afterEach(async () => {
 
 async function setup(): Promise<Harness> {
   const h = await startGateway({
-    models: {
-      providers: {
-        fake: {
-          baseUrl: fake.baseUrl,
-          api: 'openai-chat',
-          apiKey: 'k',
-          models: [{ id: 'm', contextWindow: 50_000, maxTokens: 100 }],
-        },
-      },
-      retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 10 },
-    },
-    agents: { defaults: { model: 'fake/m' } },
+    ...fakeModelConfig(fake, { retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 10 } }),
     session: { reset: { mode: 'off' } },
     heartbeat: { every: '0m' },
   });

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { BoundedMap } from './bounded-map.js';
 import { errnoCode } from './errors.js';
 
 interface Cached {
@@ -16,11 +17,10 @@ interface Cached {
  * does. Bounded: the oldest entry goes beyond `maxEntries`.
  */
 export class TextFileCache {
-  readonly #entries = new Map<string, Cached>();
-  readonly #maxEntries: number;
+  readonly #entries: BoundedMap<string, Cached>;
 
   constructor(options: { maxEntries?: number } = {}) {
-    this.#maxEntries = options.maxEntries ?? 256;
+    this.#entries = new BoundedMap(options.maxEntries ?? 256);
   }
 
   /** The file's text (UTF-8), from the cache when unchanged on disk. */
@@ -36,12 +36,7 @@ export class TextFileCache {
     const hit = this.#entries.get(path);
     if (hit?.stamp === stamp) return hit.text;
     const text = await readFile(path, 'utf8');
-    this.#entries.delete(path);
     this.#entries.set(path, { stamp, text });
-    if (this.#entries.size > this.#maxEntries) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
-    }
     return text;
   };
 

@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ErrorShape } from '../protocol/index.js';
-import { AppendLog, CarapaceError, type Clock, errnoCode, writeFileAtomic } from '../shared/index.js';
+import {
+  AppendLog,
+  BoundedMap,
+  CarapaceError,
+  type Clock,
+  errnoCode,
+  writeFileAtomic,
+} from '../shared/index.js';
 
 /** One remembered side effect, keyed by (method, idempotencyKey). */
 export interface IdempotencyRecord {
@@ -53,7 +60,7 @@ function stableStringify(value: unknown): string {
  * `begin` tells the caller whether to run, wait or answer from the record.
  */
 export class IdempotencyStore {
-  readonly #records = new Map<string, IdempotencyRecord>();
+  readonly #records: BoundedMap<string, IdempotencyRecord>;
   #linesOnDisk = 0;
   #writes: Promise<void> = Promise.resolve();
   readonly #log: AppendLog;
@@ -63,6 +70,7 @@ export class IdempotencyStore {
     private options: IdempotencyOptions,
   ) {
     this.#log = new AppendLog(path, { mode: 0o600 });
+    this.#records = new BoundedMap(options.maxEntries);
   }
 
   static async open(path: string, options: IdempotencyOptions): Promise<IdempotencyStore> {
@@ -74,6 +82,7 @@ export class IdempotencyStore {
 
   setLimits(ttlMs: number, maxEntries: number): void {
     this.options = { ...this.options, ttlMs, maxEntries };
+    this.#records.max = maxEntries; // a lower limit applies at the next write
   }
 
   get size(): number {
@@ -161,13 +170,7 @@ export class IdempotencyStore {
 
   #set(record: IdempotencyRecord): void {
     const id = `${record.method}\u0000${record.key}`;
-    this.#records.delete(id); // re-insert so Map order is oldest-first by last change
-    this.#records.set(id, record);
-    while (this.#records.size > this.options.maxEntries) {
-      const oldest = this.#records.keys().next().value;
-      if (oldest === undefined) break;
-      this.#records.delete(oldest);
-    }
+    this.#records.set(id, record); // oldest-first by last change; evicts beyond maxEntries
   }
 
   #append(record: IdempotencyRecord): Promise<void> {

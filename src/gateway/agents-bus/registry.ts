@@ -1,3 +1,5 @@
+import { BoundedMap } from '../../shared/index.js';
+
 /** Originating runs whose exchange counts are remembered (the oldest are forgotten first). */
 const MAX_ORIGINS = 5000;
 /** Finished sub-agents remembered for `sessions_list` and the `self` visibility. */
@@ -35,7 +37,7 @@ export interface ChildRecord {
  */
 export class BusRegistry {
   readonly #links = new Map<string, RunLink>();
-  readonly #exchanges = new Map<string, number>();
+  readonly #exchanges = new BoundedMap<string, number>(MAX_ORIGINS);
   readonly #children = new Map<string, ChildRecord>();
 
   /** The link of a run the bus set off; undefined for an originating run. */
@@ -61,14 +63,7 @@ export class BusRegistry {
   }
 
   countExchange(origin: string): void {
-    const n = this.exchanges(origin) + 1;
-    this.#exchanges.delete(origin);
-    this.#exchanges.set(origin, n);
-    while (this.#exchanges.size > MAX_ORIGINS) {
-      const oldest = this.#exchanges.keys().next().value;
-      if (oldest === undefined) break;
-      this.#exchanges.delete(oldest);
-    }
+    this.#exchanges.set(origin, this.exchanges(origin) + 1);
   }
 
   child(sessionKey: string): ChildRecord | undefined {

@@ -1,3 +1,5 @@
+import { BoundedMap } from '../../shared/index.js';
+
 /** Finished runs remembered for `agent.wait`. */
 const MAX_FINISHED = 2000;
 
@@ -17,7 +19,7 @@ const ended = (info: RunInfo) => info.status === 'ok' || info.status === 'error'
  * changed `MAX_FINISHED` kept), and the callers waiting for one to end.
  */
 export class RunTracker {
-  readonly #runs = new Map<string, RunInfo>();
+  readonly #runs = new BoundedMap<string, RunInfo>(MAX_FINISHED);
   readonly #waiters = new Map<string, ((info: RunInfo) => void)[]>();
 
   info(runId: string): RunInfo | undefined {
@@ -45,13 +47,7 @@ export class RunTracker {
       ...(this.#runs.get(runId) ?? { runId, sessionKey: '', status: 'queued' as const }),
       ...patch,
     };
-    this.#runs.delete(runId);
     this.#runs.set(runId, info);
-    while (this.#runs.size > MAX_FINISHED) {
-      const oldest = this.#runs.keys().next().value;
-      if (oldest === undefined) break;
-      this.#runs.delete(oldest);
-    }
     if (ended(info)) {
       for (const w of this.#waiters.get(runId) ?? []) w(info);
       this.#waiters.delete(runId);

@@ -1,5 +1,6 @@
 import type { DmScope } from '../config/index.js';
 import type { InboundEnvelope } from '../routing/index.js';
+import { BoundedMap } from '../shared/index.js';
 import type { ChannelPolicy } from './contract.js';
 
 /** What to do with a direct message. */
@@ -111,19 +112,14 @@ const MAX_ENTRY_CHARS = 500;
 
 /** Recent unanswered group messages, bounded per group (`historyLimit`) and in number of groups. */
 export class GroupHistory {
-  readonly #groups = new Map<string, HistoryEntry[]>();
+  readonly #groups = new BoundedMap<string, HistoryEntry[]>(MAX_GROUPS);
 
   record(key: string, entry: HistoryEntry, limit: number): void {
     if (limit <= 0) return;
     const list = this.#groups.get(key) ?? [];
-    this.#groups.delete(key);
     list.push({ ...entry, text: entry.text.slice(0, MAX_ENTRY_CHARS) });
     while (list.length > limit) list.shift();
     this.#groups.set(key, list);
-    while (this.#groups.size > MAX_GROUPS) {
-      const oldest = this.#groups.keys().next().value as string;
-      this.#groups.delete(oldest);
-    }
   }
 
   /** The history of a group (and forget it: it has been given to the agent). */

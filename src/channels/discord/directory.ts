@@ -1,4 +1,5 @@
 import type { ChannelGroup, DiscordGuild } from '../../config/index.js';
+import { BoundedMap } from '../../shared/index.js';
 
 /** What the adapter knows about one Discord channel. */
 export interface ChannelInfo {
@@ -19,23 +20,6 @@ export interface ChannelLike {
 /** Discord channel types that are threads (announcement, public and private threads). */
 const THREAD_TYPES = new Set([10, 11, 12]);
 
-/** A Map that forgets its oldest entries beyond `max`; `set` refreshes an entry. */
-class Bounded<K, V> {
-  readonly #map = new Map<K, V>();
-  constructor(private readonly max: number) {}
-  get(key: K): V | undefined {
-    return this.#map.get(key);
-  }
-  set(key: K, value: V): void {
-    this.#map.delete(key);
-    this.#map.set(key, value);
-    while (this.#map.size > this.max) this.#map.delete(this.#map.keys().next().value as K);
-  }
-  entries(): IterableIterator<[K, V]> {
-    return this.#map.entries();
-  }
-}
-
 /**
  * What one Discord account has learned about channels: guild and parent of channels and threads
  * (GUILD_CREATE, THREAD_CREATE, REST lookups), the rooms that carried guild messages (for the group
@@ -43,10 +27,10 @@ class Bounded<K, V> {
  * Every map is bounded.
  */
 export class ChannelDirectory {
-  readonly #info = new Bounded<string, ChannelInfo>(20_000);
-  readonly #rooms = new Bounded<string, string>(5_000);
-  readonly #dms = new Bounded<string, string>(10_000);
-  readonly #messages = new Bounded<string, string>(2_000);
+  readonly #info = new BoundedMap<string, ChannelInfo>(20_000);
+  readonly #rooms = new BoundedMap<string, string>(5_000);
+  readonly #dms = new BoundedMap<string, string>(10_000);
+  readonly #messages = new BoundedMap<string, string>(2_000);
 
   learn(channel: ChannelLike, guildId?: string): ChannelInfo {
     const info: ChannelInfo = { thread: THREAD_TYPES.has(channel.type) };

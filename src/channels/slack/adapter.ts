@@ -1,6 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import type { SecretRef, SlackAccount, SlackConfig } from '../../config/index.js';
-import { type Clock, errorMessage, isCarapaceError } from '../../shared/index.js';
+import { BoundedMap, type Clock, errorMessage, isCarapaceError } from '../../shared/index.js';
 import type {
   AccountStatus,
   AdapterHost,
@@ -34,9 +34,9 @@ interface Account {
   conn?: SlackConnection;
   self?: SlackSelf;
   /** User id → DM channel id (D…), learned from inbound DMs. */
-  dms: Map<string, string>;
+  dms: BoundedMap<string, string>;
   /** Recent inbound message ts → channel id (reactions need the real channel). */
-  messages: Map<string, string>;
+  messages: BoundedMap<string, string>;
   status: AccountStatus;
 }
 
@@ -62,12 +62,6 @@ function fingerprint(cfg: SlackAccount): string {
     cfg.apiUrl ?? '',
     cfg.http,
   ]);
-}
-
-function remember(map: Map<string, string>, key: string, value: string): void {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > MAX_REMEMBERED) map.delete(map.keys().next().value as string);
 }
 
 /**
@@ -216,8 +210,8 @@ export class SlackAdapter implements ChannelAdapter {
       id,
       fingerprint: fingerprint(cfg),
       abort: new AbortController(),
-      dms: new Map(),
-      messages: new Map(),
+      dms: new BoundedMap(MAX_REMEMBERED),
+      messages: new BoundedMap(MAX_REMEMBERED),
       status: {
         channel: this.channel,
         accountId: id,
@@ -339,8 +333,8 @@ export class SlackAdapter implements ChannelAdapter {
     });
     if (!envelope) return;
     acc.status.lastInboundAt = now;
-    if (envelope.peer.kind === 'dm' && event.channel) remember(acc.dms, envelope.sender.id, event.channel);
-    if (event.ts && event.channel) remember(acc.messages, event.ts, event.channel);
+    if (envelope.peer.kind === 'dm' && event.channel) acc.dms.set(envelope.sender.id, event.channel);
+    if (event.ts && event.channel) acc.messages.set(event.ts, event.channel);
     // Bolt has acked the envelope already; the turn runs without holding the listener.
     void host.inbound(envelope);
   }

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { WAMessage, WAMessageKey } from 'baileys';
 import type { WhatsAppAccount, WhatsAppConfig } from '../../config/index.js';
-import { type Clock, errorMessage } from '../../shared/index.js';
+import { BoundedMap, type Clock, errorMessage } from '../../shared/index.js';
 import type {
   AccountStatus,
   AdapterHost,
@@ -61,7 +61,7 @@ interface Account {
   attempt: number;
   selfIds: string[];
   /** Recent inbound messages by id: replies quote them, reactions need their keys. */
-  recent: Map<string, WAMessage>;
+  recent: BoundedMap<string, WAMessage>;
 }
 
 const RECENT_LIMIT = 500;
@@ -215,7 +215,7 @@ export class WhatsAppAdapter implements ChannelAdapter {
       abort: new AbortController(),
       attempt: 0,
       selfIds: [],
-      recent: new Map(),
+      recent: new BoundedMap(RECENT_LIMIT),
       status: {
         channel: this.channel,
         accountId: id,
@@ -370,9 +370,7 @@ export class WhatsAppAdapter implements ChannelAdapter {
     if (!envelope || !this.#host) return;
     acc.status.lastInboundAt = now;
     if (envelope.messageId !== undefined) {
-      acc.recent.delete(envelope.messageId);
       acc.recent.set(envelope.messageId, msg);
-      if (acc.recent.size > RECENT_LIMIT) acc.recent.delete(acc.recent.keys().next().value ?? '');
     }
     // The pipeline keeps each conversation in order and never throws; chats do not wait for each other.
     void this.#host.inbound(envelope);

@@ -1,6 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import type { AgentTool, ToolContext, ToolOutput } from '../agent/index.js';
-import { type Clock, errorMessage, newId, systemClock } from '../shared/index.js';
+import { BoundedMap, type Clock, errorMessage, newId, systemClock } from '../shared/index.js';
 import type { ApprovalBroker, ApprovalDecision, ApprovalRequest, ExecAsk } from './approvals/index.js';
 import {
   type AuthoredFiles,
@@ -13,20 +13,17 @@ import {
 
 /** A bounded map of run id → taint, for the runs in progress. */
 export class TaintRegistry {
-  readonly #runs = new Map<string, TurnTaint>();
-  constructor(private readonly max = 512) {}
+  readonly #runs: BoundedMap<string, TurnTaint>;
+  constructor(max = 512) {
+    this.#runs = new BoundedMap(max);
+  }
 
   /** The taint of a run, created on first use (a run keeps its taint until `end`). */
   begin(runId: string): TurnTaint {
     let taint = this.#runs.get(runId);
     if (!taint) {
       taint = new TurnTaint();
-      this.#runs.set(runId, taint);
-      while (this.#runs.size > this.max) {
-        const oldest = this.#runs.keys().next().value;
-        if (oldest === undefined) break;
-        this.#runs.delete(oldest);
-      }
+      this.#runs.set(runId, taint); // a new run: the oldest beyond max are forgotten
     }
     return taint;
   }

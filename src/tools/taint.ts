@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, realpath } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ToolOutput } from '../agent/index.js';
+import { BoundedMap } from '../shared/index.js';
 import { isInside } from './approvals/index.js';
 import { parsePatch } from './patch-parse.js';
 import { UNTRUSTED_OPEN } from './untrusted.js';
@@ -114,20 +115,16 @@ async function fileHash(path: string): Promise<string | undefined> {
  * (oldest forgotten first); in memory only, so after a restart every file counts as not written by it.
  */
 export class AuthoredFiles {
-  readonly #files = new Map<string, string>();
-  constructor(private readonly max = 5000) {}
+  readonly #files: BoundedMap<string, string>;
+  constructor(max = 5000) {
+    this.#files = new BoundedMap(max);
+  }
 
   /** Record the current content of `real` as the agent's own. */
   async record(real: string): Promise<void> {
     const hash = await fileHash(real);
-    this.#files.delete(real);
-    if (hash === undefined) return;
-    this.#files.set(real, hash);
-    while (this.#files.size > this.max) {
-      const oldest = this.#files.keys().next().value;
-      if (oldest === undefined) break;
-      this.#files.delete(oldest);
-    }
+    if (hash === undefined) this.#files.delete(real);
+    else this.#files.set(real, hash);
   }
 
   /** Forget `real`: someone else's words are in it now. */

@@ -171,4 +171,6 @@ export interface Lane<M, R> {
   debounce: ReturnType<typeof setTimeout> | undefined;
   retry: ReturnType<typeof setTimeout> | undefined;
   ready: boolean;
+  /** Kept from starting (`LaneManager.hold`) until `resume`: its messages wait, holding no run slot. */
+  held?: boolean;
 }

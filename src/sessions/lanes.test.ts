@@ -287,6 +287,43 @@ describe('LaneManager timing, failures and shutdown', () => {
     expect(calls).toEqual(['acquire s', 'acquire s', 'acquire s', 'release s']);
   });
 
+  it('hold(key): its messages queue without a run slot or a watchdog until resume(key), in order', async () => {
+    const script = new Script();
+    const lm = lanes(script.run, { maxConcurrent: 1, timeoutMs: 200 });
+    lm.hold('held');
+    const held = ['h1', 'h2'].map((m) => lm.submit('held', m));
+    const other = lm.submit('other', 'o');
+    await script.started(1);
+    expect(script.turns()).toEqual([['o']]); // the one slot went to the session not held
+    script.jobs[0]!.done.resolve('o done');
+    expect(await other.outcome).toMatchObject({ status: 'ok', result: 'o done' });
+    await sleep(300); // past the watchdog: held messages are not timed while they wait
+    expect(lm.laneInfo('held')).toEqual({ pending: 2 });
+    expect(script.jobs).toHaveLength(1);
+    lm.resume('held');
+    await script.started(2);
+    script.jobs[1]!.done.resolve('h1 done');
+    await script.started(3);
+    script.jobs[2]!.done.resolve('h2 done');
+    expect(await Promise.all(held.map((t) => t.outcome))).toMatchObject([
+      { status: 'ok', result: 'h1 done' },
+      { status: 'ok', result: 'h2 done' },
+    ]);
+    expect(script.turns()).toEqual([['o'], ['h1'], ['h2']]);
+    lm.resume('nothing held'); // no-op
+    await lm.idle();
+    expect(lm.stats().lanes).toBe(0);
+  });
+
+  it('stop() drops the messages of a held session as shutdown', async () => {
+    const lm = lanes(async () => 'never');
+    lm.hold('held');
+    const waiting = lm.submit('held', 'h');
+    await lm.stop();
+    expect(await waiting.outcome).toMatchObject({ status: 'dropped', reason: 'shutdown' });
+    expect(lm.stats().lanes).toBe(0);
+  });
+
   it('never runs more than maxConcurrent turns at once', async () => {
     const script = new Script();
     const lm = lanes(script.run, { maxConcurrent: 2 });

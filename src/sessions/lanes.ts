@@ -169,6 +169,22 @@ export class LaneManager<M, R> {
     return result;
   }
 
+  /**
+   * Keep `sessionKey` from starting a turn until `resume(sessionKey)`: its messages are queued as usual but
+   * wait without a run slot or a watchdog. A turn already running goes on. `stop` drops what waits.
+   */
+  hold(sessionKey: string): void {
+    this.lane(sessionKey).held = true;
+  }
+
+  /** Let a held session start turns again (no-op for a session not held). */
+  resume(sessionKey: string): void {
+    const lane = this.lanes.get(sessionKey);
+    if (!lane?.held) return;
+    lane.held = false;
+    this.schedule(lane);
+  }
+
   /** The running turn and queue length of one session, or undefined when it has no work. */
   laneInfo(sessionKey: string): { runId?: string; startedAt?: number; pending: number } | undefined {
     const lane = this.lanes.get(sessionKey);
@@ -222,7 +238,7 @@ export class LaneManager<M, R> {
 
   /** Move a lane towards running: wait out the debounce, then join the queue for a run slot. */
   private schedule(lane: Lane<M, R>): void {
-    if (lane.active || lane.ready || lane.retry) return;
+    if (lane.active || lane.ready || lane.retry || (lane.held && !this.stopped)) return;
     if (this.stopped) this.dropAll(lane, 'shutdown', SHUTDOWN_TEXT);
     if (lane.pending.length === 0) {
       clearTimeout(lane.debounce);
@@ -401,6 +417,7 @@ export class LaneManager<M, R> {
 
   private maybeDelete(lane: Lane<M, R>): void {
     if (lane.active || lane.pending.length > 0 || lane.debounce || lane.retry || lane.ready) return;
+    if (lane.held && !this.stopped) return;
     if (this.lanes.get(lane.key) === lane) this.lanes.delete(lane.key);
     if (this.lanes.size === 0 && this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters;

@@ -76,27 +76,18 @@ export class RunService {
   #stopping = false;
   /** Inbox ids whose turn start this process counted and that are not answered yet. */
   readonly #started = new Set<string>();
-  /** Replayed messages whose turn had started before the restart (suspects of the crash). */
-  readonly #suspects = new Set<string>();
-  /** The end of the suspect turn running now: suspect turns run one at a time. */
-  #suspectTail: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: RunServiceDeps) {
     this.inbox = new Inbox<TurnRequest>({ file: deps.inboxPath, clock: deps.clock });
     const config = deps.config();
     this.lanes = new LaneManager<TurnRequest, TurnResult>({
       run: async (job) => {
-        const release = await this.#suspectTurn(job.messages);
-        try {
-          for (const m of job.messages) {
-            this.#runs.update(m.runId, { status: 'running', startedAt: deps.clock.now() });
-            deps.metrics?.runStarted(m.method);
-          }
-          await this.#markStarted(job.messages);
-          return await this.#turn(job);
-        } finally {
-          release();
+        for (const m of job.messages) {
+          this.#runs.update(m.runId, { status: 'running', startedAt: deps.clock.now() });
+          deps.metrics?.runStarted(m.method);
         }
+        await this.#markStarted(job.messages);
+        return await this.#turn(job);
       },
       queue: config.messages.queue,
       maxConcurrent: config.agents.defaults.maxConcurrent,
@@ -114,6 +105,8 @@ export class RunService {
   /** Open the inbox and replay what was accepted but never answered. */
   async start(): Promise<number> {
     const pending = await this.inbox.start();
+    /** Sessions holding suspects, in the order of their first one, with the outcomes of their suspects. */
+    const suspects = new Map<string, Promise<unknown>[]>();
     for (const record of pending) {
       const req: TurnRequest = { ...record.payload, recovered: true };
       if (record.attempts >= MAX_RECOVERY_ATTEMPTS) {
@@ -132,28 +125,32 @@ export class RunService {
         { runId: req.runId, sessionKey: req.sessionKey, attempts: record.attempts },
         'replaying a message accepted before a restart',
       );
-      if (record.attempts > 0) this.#suspects.add(req.runId);
-      this.#enqueue(req, record.id);
+      if (record.attempts === 0) {
+        this.#enqueue(req, record.id);
+        continue;
+      }
+      if (!suspects.has(req.sessionKey)) {
+        suspects.set(req.sessionKey, []);
+        this.lanes.hold(req.sessionKey);
+      }
+      suspects.get(req.sessionKey)!.push(this.#enqueue(req, record.id));
     }
+    void this.#releaseSuspects(suspects);
     return pending.length;
   }
 
   /**
-   * A turn holding a suspect (a replayed message whose turn had already started before a crash) waits for
-   * the suspect turn before it: suspects run one at a time, so a message that crashes the gateway again is
-   * the only one counted for that crash, and healthy messages that happened to share its crashes are
-   * not given up with it. Other turns run as usual. Resolves with the function that lets the next one go.
+   * Replayed messages whose turn had started before the crash (suspects) run one session at a time: a
+   * message that takes the gateway down again is then the only one counted for that crash, and healthy
+   * messages that happened to share its crashes are not given up with it. A session waiting its turn is
+   * held in the lanes (queued, in order, new messages behind; no run slot, no watchdog); other sessions
+   * run as usual.
    */
-  async #suspectTurn(messages: readonly TurnRequest[]): Promise<() => void> {
-    if (!messages.some((m) => this.#suspects.has(m.runId))) return () => {};
-    for (const m of messages) this.#suspects.delete(m.runId);
-    const before = this.#suspectTail;
-    let release!: () => void;
-    this.#suspectTail = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    await before;
-    return release;
+  async #releaseSuspects(sessions: Map<string, Promise<unknown>[]>): Promise<void> {
+    for (const [sessionKey, outcomes] of sessions) {
+      this.lanes.resume(sessionKey);
+      await Promise.all(outcomes);
+    }
   }
 
   /**

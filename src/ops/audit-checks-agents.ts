@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { agentIds, resolveRoute } from '../routing/index.js';
-import { decideTool, resolveToolPolicy } from '../tools/index.js';
 import type { AuditContext } from './audit-types.js';
 import { accountLabel, type ChannelAccountView, channelAccounts } from './channel-accounts.js';
 import { dottedPath } from './config-edit.js';
@@ -12,8 +11,10 @@ import type { Check, Issue } from './findings.js';
  * May sessions of `agentId` other than the owner's main one run shell commands (the tool policy allows
  * `exec` and `tools.exec.security` is not `deny`)?
  */
-export function execAllowed(config: Config, agentId: string): boolean {
+export async function execAllowed(config: Config, agentId: string): Promise<boolean> {
   if (config.tools.exec.security === 'deny') return false;
+  // tools/index.ts reaches the agent and the AI SDK: loaded only when a risky setting makes this matter.
+  const { decideTool, resolveToolPolicy } = await import('../tools/index.js');
   return decideTool(resolveToolPolicy(config, agentId), 'exec').allowed;
 }
 
@@ -36,7 +37,7 @@ const dmPolicyCheck: Check<AuditContext> = {
       const agentId = dmAgent(config, a);
       const where = [...a.path, 'dmPolicy'];
       const fix = `carapace config set ${dottedPath(where)} pairing (unknown senders then get a code you approve)`;
-      if (execAllowed(config, agentId)) {
+      if (await execAllowed(config, agentId)) {
         out.push({
           id: 'dm.open-exec',
           severity: 'high',
@@ -63,7 +64,8 @@ const sandboxCheck: Check<AuditContext> = {
     if (!config) return [];
     const { sandbox, exec } = config.tools;
     if (sandbox.mode !== 'off' || exec.security !== 'full') return [];
-    const agents = agentIds(config).filter((id) => execAllowed(config, id));
+    const agents: string[] = [];
+    for (const id of agentIds(config)) if (await execAllowed(config, id)) agents.push(id);
     if (agents.length === 0) return [];
     return [
       {

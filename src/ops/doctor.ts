@@ -1,6 +1,5 @@
 import { type Config, type ConfigIssue, loadConfig, type StatePaths } from '../config/index.js';
 import { errorMessage, isCarapaceError } from '../shared/index.js';
-import { SandboxRunner } from '../tools/index.js';
 import { createConfigEditor } from './config-edit.js';
 import { DOCTOR_CHECKS } from './doctor-checks.js';
 import type { DoctorContext, DoctorPorts, SandboxProbe } from './doctor-types.js';
@@ -9,8 +8,12 @@ import { runReport } from './findings.js';
 import { probePort, probeProcess } from './host-probe.js';
 import { findCarapacePackage } from './package-root.js';
 
-const defaultSandboxProbe: SandboxProbe = (bwrapPath) =>
-  new SandboxRunner(bwrapPath ? { bwrapPath } : {}).check();
+// tools/index.ts reaches the agent and the AI SDK: load it only when a sandbox is to be probed, so that
+// `carapace doctor` with the sandbox off starts without them.
+const defaultSandboxProbe: SandboxProbe = async (bwrapPath) => {
+  const { SandboxRunner } = await import('../tools/index.js');
+  return new SandboxRunner(bwrapPath ? { bwrapPath } : {}).check();
+};
 
 function configProblems(err: unknown, file: string): Issue[] {
   if (isCarapaceError(err, 'CONFIG_INVALID')) {

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { fakeModelConfig } from '../fakes/fake-model-config.js';
 import { type FakeApi, type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.js';
 import { type Harness, startGateway } from '../helpers/gateway-harness.js';
 import { connectedClient, type Frame, type TestClient } from '../helpers/ws-client.js';
@@ -14,21 +15,16 @@ afterEach(async () => {
   for (const h of harnesses.splice(0)) await h.cleanup();
 });
 
-function modelConfig(api: FakeApi | 'openai-chat' = 'openai-chat') {
-  return {
-    models: {
-      providers: {
-        fake: {
-          baseUrl: fake.baseUrl,
-          api,
-          apiKey: 'sk-test-canary-123456',
-          models: [{ id: 'm1', contextWindow: 100_000, maxTokens: 1000, cost: { input: 1, output: 2 } }],
-        },
-      },
-      retry: { maxRetries: 1, baseDelayMs: 10, maxDelayMs: 100 },
-    },
-    agents: { defaults: { model: 'fake/m1' } },
-  };
+function modelConfig(api: FakeApi = 'openai-chat') {
+  return fakeModelConfig(fake, {
+    api,
+    apiKey: 'sk-test-canary-123456',
+    modelIds: ['m1'],
+    contextWindow: 100_000,
+    maxTokens: 1000,
+    cost: { input: 1, output: 2 },
+    retry: { maxRetries: 1, baseDelayMs: 10, maxDelayMs: 100 },
+  });
 }
 
 async function setup(config: Record<string, unknown> = modelConfig()) {

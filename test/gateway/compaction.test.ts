@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTranscript } from '../../src/sessions/index.js';
+import { fakeModels } from '../fakes/fake-model-config.js';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.js';
 import { startGateway } from '../helpers/gateway-harness.js';
 import { connectedClient } from '../helpers/ws-client.js';
@@ -15,16 +16,7 @@ afterAll(() => fake.close());
 describe('compaction', () => {
   it('near the window: a memory-flush turn, then a summary entry; the next request carries the summary, not the old turns', async () => {
     const h = await startGateway({
-      models: {
-        providers: {
-          fake: {
-            baseUrl: fake.baseUrl,
-            api: 'openai-chat',
-            apiKey: 'k',
-            models: [{ id: 'm', contextWindow: 2000, maxTokens: 100 }],
-          },
-        },
-      },
+      models: fakeModels(fake, { contextWindow: 2000 }),
       agents: {
         defaults: {
           model: 'fake/m',
@@ -82,16 +74,7 @@ describe('compaction', () => {
 
   it('/compact compacts on demand and says how much it saved', async () => {
     const h = await startGateway({
-      models: {
-        providers: {
-          fake: {
-            baseUrl: fake.baseUrl,
-            api: 'openai-chat',
-            apiKey: 'k',
-            models: [{ id: 'm', contextWindow: 100_000, maxTokens: 100 }],
-          },
-        },
-      },
+      models: fakeModels(fake, { contextWindow: 100_000 }),
       agents: { defaults: { model: 'fake/m', compaction: { keepRecentTokens: 10, memoryFlush: false } } },
     });
     try {

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTranscript } from '../../src/sessions/index.js';
+import { fakeModelConfig } from '../fakes/fake-model-config.js';
 import {
   type FakeModelServer,
   type RecordedRequest,
@@ -52,18 +53,11 @@ describe('crash safety: SIGKILL at random moments', () => {
   it(`every acknowledged message is answered exactly once across ${KILLS} kills (seed ${SEED})`, async () => {
     const rand = rng(SEED);
     const stateDir = await tempStateDir({
-      models: {
-        providers: {
-          fake: {
-            baseUrl: fake.baseUrl,
-            api: 'openai-chat',
-            apiKey: 'sk-crash',
-            models: [{ id: 'm', contextWindow: 100_000, maxTokens: 100 }],
-          },
-        },
+      ...fakeModelConfig(fake, {
+        apiKey: 'sk-crash',
+        contextWindow: 100_000,
         retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 10 },
-      },
-      agents: { defaults: { model: 'fake/m' } },
+      }),
       session: { reset: { mode: 'off' } },
     });
     const token = async () => (await readFile(join(stateDir, 'credentials', 'gateway-token'), 'utf8')).trim();

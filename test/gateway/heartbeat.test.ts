@@ -5,6 +5,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fakeModelConfig } from '../fakes/fake-model-config.js';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.js';
 import { FakeTelegram } from '../fakes/fake-telegram.js';
 import { type Harness, startGateway } from '../helpers/gateway-harness.js';
@@ -40,20 +41,7 @@ async function setup(
 ) {
   if (opts.telegram) telegram = await FakeTelegram.start();
   const h = await startGateway({
-    models: {
-      providers: {
-        fake: {
-          baseUrl: fake.baseUrl,
-          api: 'openai-chat',
-          apiKey: 'k',
-          models: [
-            { id: 'm', contextWindow: 50_000, maxTokens: 100 },
-            { id: 'cheap', contextWindow: 50_000, maxTokens: 100 },
-          ],
-        },
-      },
-    },
-    agents: { defaults: { model: 'fake/m' } },
+    ...fakeModelConfig(fake, { modelIds: ['m', 'cheap'] }),
     heartbeat,
     ...(telegram
       ? {

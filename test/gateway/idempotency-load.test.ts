@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeModelConfig } from '../fakes/fake-model-config.js';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.js';
 import { startGateway } from '../helpers/gateway-harness.js';
 import { connectedClient } from '../helpers/ws-client.js';
@@ -13,17 +14,7 @@ describe('idempotent retries under load (REL-04, quick size)', () => {
   for (const method of ['chat.send', 'agent'] as const) {
     it(`1,000 ${method} calls with one key from 10 connections make exactly one run`, async () => {
       const h = await startGateway({
-        models: {
-          providers: {
-            fake: {
-              baseUrl: fake.baseUrl,
-              api: 'openai-chat',
-              apiKey: 'k',
-              models: [{ id: 'm', contextWindow: 10_000, maxTokens: 100 }],
-            },
-          },
-        },
-        agents: { defaults: { model: 'fake/m' } },
+        ...fakeModelConfig(fake, { contextWindow: 10_000 }),
       });
       try {
         const before = fake.requests.length;

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { fakeModels } from '../fakes/fake-model-config.js';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.js';
 import { type Harness, startGateway } from '../helpers/gateway-harness.js';
 
@@ -15,16 +16,7 @@ afterEach(async () => {
 async function setup(enabled = true) {
   const h = await startGateway({
     gateway: { http: { endpoints: { chatCompletions: { enabled } } } },
-    models: {
-      providers: {
-        fake: {
-          baseUrl: fake.baseUrl,
-          api: 'openai-chat',
-          apiKey: 'k',
-          models: [{ id: 'm', contextWindow: 10_000, maxTokens: 100 }],
-        },
-      },
-    },
+    models: fakeModels(fake, { contextWindow: 10_000 }),
     agents: { list: [{ id: 'main', default: true }, { id: 'writer' }], defaults: { model: 'fake/m' } },
   });
   harnesses.push(h);

@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeModelConfig } from '../fakes/fake-model-config.js';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.js';
 import { tempStateDir } from '../helpers/gateway-harness.js';
 import { startGatewayProcess } from '../helpers/gateway-process.js';
@@ -13,19 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
-const config = () => ({
-  models: {
-    providers: {
-      fake: {
-        baseUrl: fake.baseUrl,
-        api: 'openai-chat',
-        apiKey: 'sk-rec',
-        models: [{ id: 'm', contextWindow: 10_000, maxTokens: 100 }],
-      },
-    },
-  },
-  agents: { defaults: { model: 'fake/m' } },
-});
+const config = () => fakeModelConfig(fake, { apiKey: 'sk-rec', contextWindow: 10_000 });
 
 async function kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL') {
   const exited = new Promise((r) => child.once('exit', r));

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelsStatus } from '../../src/channels/index.js';
 import { FakeDiscord } from '../fakes/fake-discord.js';
+import { fakeModelConfig } from '../fakes/fake-model-config.js';
 import {
   type FakeModelServer,
   type RecordedRequest,
@@ -46,17 +47,7 @@ beforeAll(async () => {
   model.enqueue(...Array.from({ length: 20 }, () => echo));
   h = await startGateway(
     {
-      models: {
-        providers: {
-          fake: {
-            baseUrl: model.baseUrl,
-            api: 'openai-chat',
-            apiKey: 'k',
-            models: [{ id: 'm', contextWindow: 100_000, maxTokens: 1000 }],
-          },
-        },
-      },
-      agents: { defaults: { model: 'fake/m' } },
+      ...fakeModelConfig(model, { contextWindow: 100_000, maxTokens: 1000 }),
       channels: {
         discord: {
           accounts: {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChannelsStatus, chunkText } from '../../src/channels/index.js';
+import { fakeModelConfig } from '../fakes/fake-model-config.js';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.js';
 import { FakeTelegram, parseTelegramHtml } from '../fakes/fake-telegram.js';
 import { spawnCli } from '../helpers/cli.js';
@@ -99,17 +100,7 @@ beforeAll(async () => {
   await writeFile(tokenFile, `${telegram.token}\n`, { mode: 0o600 });
   await mkdir(stateDir, { recursive: true });
   const config = {
-    models: {
-      providers: {
-        fake: {
-          baseUrl: model.baseUrl,
-          api: 'openai-chat',
-          apiKey: 'k',
-          models: [{ id: 'm', contextWindow: 100_000, maxTokens: 1000 }],
-        },
-      },
-    },
-    agents: { defaults: { model: 'fake/m' } },
+    ...fakeModelConfig(model, { contextWindow: 100_000, maxTokens: 1000 }),
     channels: {
       telegram: {
         accounts: {

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelsStatus } from '../../src/channels/index.js';
+import { fakeModelConfig } from '../fakes/fake-model-config.js';
 import {
   type FakeModelServer,
   type RecordedRequest,
@@ -44,17 +45,7 @@ beforeAll(async () => {
   model.enqueue(...Array.from({ length: 20 }, () => echo));
   h = await startGateway(
     {
-      models: {
-        providers: {
-          fake: {
-            baseUrl: model.baseUrl,
-            api: 'openai-chat',
-            apiKey: 'k',
-            models: [{ id: 'm', contextWindow: 100_000, maxTokens: 1000 }],
-          },
-        },
-      },
-      agents: { defaults: { model: 'fake/m' } },
+      ...fakeModelConfig(model, { contextWindow: 100_000, maxTokens: 1000 }),
       channels: {
         slack: {
           accounts: {

@@ -3,6 +3,7 @@
  * each metric is read before and after the event that should move it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeModelConfig } from '../fakes/fake-model-config.js';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.js';
 import { FakeTelegram } from '../fakes/fake-telegram.js';
 import { type Harness, startGateway } from '../helpers/gateway-harness.js';
@@ -47,18 +48,12 @@ beforeAll(async () => {
   model = await startFakeModelServer();
   telegram = await FakeTelegram.start();
   h = await startGateway({
-    models: {
-      providers: {
-        fake: {
-          baseUrl: model.baseUrl,
-          api: 'openai-chat',
-          apiKey: 'sk-metrics',
-          models: [{ id: 'm', contextWindow: 100_000, maxTokens: 100, cost: { input: 1, output: 2 } }],
-        },
-      },
+    ...fakeModelConfig(model, {
+      apiKey: 'sk-metrics',
+      contextWindow: 100_000,
+      cost: { input: 1, output: 2 },
       retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 10 },
-    },
-    agents: { defaults: { model: 'fake/m' } },
+    }),
     session: { reset: { mode: 'off' } },
     channels: {
       telegram: {

@@ -8,6 +8,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTranscript, type MessageEntry } from '../../src/sessions/index.js';
+import { fakeModelConfig } from '../fakes/fake-model-config.js';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.js';
 import { type Harness, startGateway } from '../helpers/gateway-harness.js';
 import { connectedClient, type Frame, type TestClient } from '../helpers/ws-client.js';
@@ -23,17 +24,7 @@ let h: Harness;
 beforeAll(async () => {
   model = await startFakeModelServer();
   h = await startGateway({
-    models: {
-      providers: {
-        fake: {
-          baseUrl: model.baseUrl,
-          api: 'openai-chat',
-          apiKey: 'sk-retry',
-          models: [{ id: 'm', contextWindow: 100_000, maxTokens: 100 }],
-        },
-      },
-    },
-    agents: { defaults: { model: 'fake/m' } },
+    ...fakeModelConfig(model, { apiKey: 'sk-retry', contextWindow: 100_000 }),
     session: { reset: { mode: 'off' } },
   });
 }, 60_000);

@@ -7,6 +7,7 @@
  *   refused call has no effect (no model call, no message).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeModelConfig } from '../fakes/fake-model-config.js';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.js';
 import { FakeTelegram } from '../fakes/fake-telegram.js';
 import { type Harness, startGateway } from '../helpers/gateway-harness.js';
@@ -22,17 +23,7 @@ beforeAll(async () => {
   model = await startFakeModelServer();
   telegram = await FakeTelegram.start();
   h = await startGateway({
-    models: {
-      providers: {
-        fake: {
-          baseUrl: model.baseUrl,
-          api: 'openai-chat',
-          apiKey: 'sk-rel04',
-          models: [{ id: 'm', contextWindow: 100_000, maxTokens: 100 }],
-        },
-      },
-    },
-    agents: { defaults: { model: 'fake/m' } },
+    ...fakeModelConfig(model, { apiKey: 'sk-rel04', contextWindow: 100_000 }),
     session: { reset: { mode: 'off' } },
     heartbeat: { every: '0m' },
     channels: {

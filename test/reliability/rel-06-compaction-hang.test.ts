@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MessageEntry } from '../../src/sessions/index.js';
+import { fakeModels } from '../fakes/fake-model-config.js';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.js';
 import { type Harness, startGateway } from '../helpers/gateway-harness.js';
 import { connectedClient, type TestClient } from '../helpers/ws-client.js';
@@ -24,17 +25,7 @@ afterEach(async () => {
 async function start(compaction: Record<string, unknown>): Promise<void> {
   fake = await startFakeModelServer();
   h = await startGateway({
-    models: {
-      providers: {
-        fake: {
-          baseUrl: fake.baseUrl,
-          api: 'openai-chat',
-          apiKey: 'k',
-          models: [{ id: 'm', contextWindow: 100_000, maxTokens: 100 }],
-        },
-      },
-      retry: { maxRetries: 0 },
-    },
+    models: fakeModels(fake, { contextWindow: 100_000, retry: { maxRetries: 0 } }),
     agents: {
       defaults: {
         model: 'fake/m',

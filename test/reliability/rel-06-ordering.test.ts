@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTranscript, type MessageEntry } from '../../src/sessions/index.js';
 import { lastUser as lastUserOf } from '../agents/harness.js';
+import { fakeModels } from '../fakes/fake-model-config.js';
 import {
   type FakeModelServer,
   type RecordedRequest,
@@ -169,17 +170,11 @@ beforeAll(async () => {
   fake = await startFakeModelServer();
   for (let n = SESSIONS * (MESSAGES + 2) * 3 + 1000; n > 0; n--) fake.enqueue(reply);
   h = await startGateway({
-    models: {
-      providers: {
-        fake: {
-          baseUrl: fake.baseUrl,
-          api: 'openai-chat',
-          apiKey: 'sk-rel06',
-          models: [{ id: 'm', contextWindow: 200_000, maxTokens: 100 }],
-        },
-      },
+    models: fakeModels(fake, {
+      apiKey: 'sk-rel06',
+      contextWindow: 200_000,
       retry: { maxRetries: 1, baseDelayMs: 10, maxDelayMs: 100 },
-    },
+    }),
     // Deadlines short enough to hit on purpose, long enough that a turn on this shared, loaded machine
     // (one event loop for the gateway, the model and 32 clients) never hits them by accident.
     agents: { defaults: { model: 'fake/m', maxConcurrent: 32, timeoutSeconds: 15, idleTimeoutSeconds: 8 } },

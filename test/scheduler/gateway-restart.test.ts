@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CronJob, CronRunEntry } from '../../src/protocol/index.js';
+import { fakeModelConfig } from '../fakes/fake-model-config.js';
 import {
   type FakeModelServer,
   type RecordedRequest,
@@ -78,17 +79,7 @@ describe('cron across a killed gateway process', () => {
     timeout: 120_000,
   }, async () => {
     const stateDir = await tempStateDir({
-      models: {
-        providers: {
-          fake: {
-            baseUrl: fake.baseUrl,
-            api: 'openai-chat',
-            apiKey: 'sk-restart',
-            models: [{ id: 'm', contextWindow: 50_000, maxTokens: 100 }],
-          },
-        },
-      },
-      agents: { defaults: { model: 'fake/m' } },
+      ...fakeModelConfig(fake, { apiKey: 'sk-restart' }),
       heartbeat: { every: '0m' },
       cron: { maxConcurrentRuns: 3 },
     });

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { fakeModelConfig } from '../fakes/fake-model-config.js';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.js';
 import { type Harness, startGateway } from '../helpers/gateway-harness.js';
 import { connectedClient } from '../helpers/ws-client.js';
@@ -17,17 +18,7 @@ afterEach(async () => {
 
 async function setup(extra: Record<string, unknown> = {}) {
   const h = await startGateway({
-    models: {
-      providers: {
-        fake: {
-          baseUrl: fake.baseUrl,
-          api: 'openai-chat',
-          apiKey: 'k',
-          models: [{ id: 'm', contextWindow: 50_000, maxTokens: 100 }],
-        },
-      },
-    },
-    agents: { defaults: { model: 'fake/m' } },
+    ...fakeModelConfig(fake),
     ...extra,
   });
   harnesses.push(h);

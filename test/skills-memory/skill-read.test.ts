@@ -6,6 +6,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { fakeModelConfig } from '../fakes/fake-model-config.js';
 import {
   type FakeModelServer,
   type RecordedRequest,
@@ -42,17 +43,7 @@ function listedPath(req: RecordedRequest, name: string): string {
 
 async function setup() {
   const h = await startGateway({
-    models: {
-      providers: {
-        fake: {
-          baseUrl: fake.baseUrl,
-          api: 'openai-chat',
-          apiKey: 'k',
-          models: [{ id: 'm', contextWindow: 50_000, maxTokens: 100 }],
-        },
-      },
-    },
-    agents: { defaults: { model: 'fake/m' } },
+    ...fakeModelConfig(fake),
   });
   harnesses.push(h);
   return { h, c: await connectedClient(h.url, h.token) };

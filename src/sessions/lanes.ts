@@ -8,6 +8,7 @@ import {
   shortId,
   systemClock,
 } from '../shared/index.js';
+import { dropAll, droppedOutcome, queueEntry } from './lane-queue.js';
 import { createMemoryLaneStore, type LaneStore } from './lane-store.js';
 import {
   DEFAULT_SETTINGS,
@@ -95,14 +96,14 @@ export class LaneManager<M, R> {
       },
     };
     const refuse = (reason: DropReason, text: string): LaneTicket<R> => {
-      ticket.settle(this.dropped(reason, text));
+      ticket.settle(droppedOutcome(reason, text));
       return { id, sessionKey, accepted: false, outcome: done.promise };
     };
     if (this.stopped) return refuse('shutdown', 'the lane manager is stopping');
     const lane = this.lane(sessionKey);
     const mode = options.mode ?? this.queue.mode;
     if (mode === 'interrupt') {
-      this.dropAll(lane, 'superseded', 'superseded by a newer message (queue mode interrupt)');
+      dropAll(lane, 'superseded', 'superseded by a newer message (queue mode interrupt)');
       if (lane.active)
         this.abortRun(lane.active, laneError('RUN_INTERRUPTED', 'interrupted by a newer message'));
     }
@@ -113,40 +114,11 @@ export class LaneManager<M, R> {
       tickets: [ticket],
       timeoutMs: options.timeoutMs,
     };
-    if (lane.pending.length >= this.queue.cap) {
-      if (this.queue.drop === 'new') {
-        const outcome = refuse(
-          'lane-full',
-          `session ${sessionKey} already has ${this.queue.cap} waiting messages`,
-        );
-        this.schedule(lane);
-        return outcome;
-      }
-      if (this.queue.drop === 'old') {
-        this.dropEntry(
-          lane.pending.shift()!,
-          'evicted',
-          'dropped: the session queue was full and this was the oldest',
-        );
-        lane.pending.push(entry);
-      } else {
-        const tail = lane.pending[lane.pending.length - 1]!;
-        let folded: M;
-        try {
-          folded = this.options.fold!([tail.message, message]);
-        } catch (err) {
-          const outcome = refuse(
-            'lane-full',
-            `the session queue is full and folding failed: ${errorMessage(err)}`,
-          );
-          this.schedule(lane);
-          return outcome;
-        }
-        tail.message = folded;
-        tail.tickets.push(ticket);
-      }
-    } else {
-      lane.pending.push(entry);
+    const refused = queueEntry(lane, entry, this.queue, this.options.fold);
+    if (refused) {
+      const outcome = refuse(refused.reason, refused.text);
+      this.schedule(lane);
+      return outcome;
     }
     lane.lastArrival = this.clock.monotonic();
     this.schedule(lane);
@@ -163,8 +135,7 @@ export class LaneManager<M, R> {
       result.runIds.push(lane.active.runId);
       this.abortRun(lane.active, laneError('RUN_ABORTED', 'aborted on request'));
     }
-    if (options.clearPending)
-      result.dropped = this.dropAll(lane, 'aborted', 'dropped: the session was aborted');
+    if (options.clearPending) result.dropped = dropAll(lane, 'aborted', 'dropped: the session was aborted');
     this.schedule(lane);
     return result;
   }
@@ -239,7 +210,7 @@ export class LaneManager<M, R> {
   /** Move a lane towards running: wait out the debounce, then join the queue for a run slot. */
   private schedule(lane: Lane<M, R>): void {
     if (lane.active || lane.ready || lane.retry || (lane.held && !this.stopped)) return;
-    if (this.stopped) this.dropAll(lane, 'shutdown', SHUTDOWN_TEXT);
+    if (this.stopped) dropAll(lane, 'shutdown', SHUTDOWN_TEXT);
     if (lane.pending.length === 0) {
       clearTimeout(lane.debounce);
       lane.debounce = undefined;
@@ -375,7 +346,7 @@ export class LaneManager<M, R> {
   private failed(run: Run<M, R>, err: unknown): LaneOutcome<R> {
     const signal = run.controller.signal;
     const cause = signal.aborted && isCarapaceError(signal.reason) ? signal.reason : err;
-    if (isCarapaceError(cause, 'SHUTDOWN')) return this.dropped('shutdown', cause.message);
+    if (isCarapaceError(cause, 'SHUTDOWN')) return droppedOutcome('shutdown', cause.message);
     const error = isCarapaceError(cause)
       ? cause
       : new CarapaceError('RUN_FAILED', `the run failed: ${errorMessage(cause)}`, { cause });
@@ -393,26 +364,6 @@ export class LaneManager<M, R> {
     for (const entry of run.entries) for (const ticket of entry.tickets) ticket.settle(outcome);
     this.schedule(lane);
     this.pump();
-  }
-
-  private dropped(reason: DropReason, message: string): LaneOutcome<R> {
-    return {
-      status: 'dropped',
-      reason,
-      error: new CarapaceError(`MESSAGE_${reason.toUpperCase().replace('-', '_')}`, message),
-    };
-  }
-
-  private dropEntry(entry: Entry<M, R>, reason: DropReason, message: string): void {
-    const outcome = this.dropped(reason, message);
-    for (const ticket of entry.tickets) ticket.settle(outcome);
-  }
-
-  private dropAll(lane: Lane<M, R>, reason: DropReason, message: string): number {
-    const entries = lane.pending;
-    lane.pending = [];
-    for (const entry of entries) this.dropEntry(entry, reason, message);
-    return entries.reduce((n, e) => n + e.tickets.length, 0);
   }
 
   private maybeDelete(lane: Lane<M, R>): void {

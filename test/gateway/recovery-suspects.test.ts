@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +35,21 @@ function suspectLines(id: string, sessionKey: string) {
   ];
 }
 
+/** Write the inbox a gateway that went down would have left in `stateDir`. */
+async function writeInbox(stateDir: string, lines: readonly unknown[]) {
+  await mkdir(join(stateDir, 'gateway'), { recursive: true });
+  await writeFile(
+    join(stateDir, 'gateway', 'inbox.jsonl'),
+    lines.map((l) => `${JSON.stringify(l)}\n`).join(''),
+  );
+}
+
+async function stop(child: ChildProcess) {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
 /** The text of the last user message a model request carries. */
 function lastUserText(req: RecordedRequest): string {
   const messages = (req.body.messages ?? []) as { role: string; content: unknown }[];
@@ -49,15 +65,10 @@ describe('recovery: suspects of a crash', () => {
       ...base,
       agents: { defaults: { ...base.agents.defaults, maxConcurrent: 2 } },
     });
-    await mkdir(join(stateDir, 'gateway'), { recursive: true });
-    const lines = [
+    await writeInbox(stateDir, [
       ...suspectLines('suspect-a', 'agent:main:dm:suspect-a'),
       ...suspectLines('suspect-b', 'agent:main:dm:suspect-b'),
-    ];
-    await writeFile(
-      join(stateDir, 'gateway', 'inbox.jsonl'),
-      lines.map((l) => `${JSON.stringify(l)}\n`).join(''),
-    );
+    ]);
     /** Per request, in arrival order: its message and the messages of the requests in flight beside it. */
     const arrivals: { text: string; beside: string[] }[] = [];
     const reply = (delayMs: number) => (req: RecordedRequest) => {
@@ -105,8 +116,47 @@ describe('recovery: suspects of a crash', () => {
       { text: 'suspect-b', beside: [] },
     ]);
     c.close();
-    const exited = new Promise((r) => gw.child.once('exit', r));
-    gw.child.kill('SIGTERM');
-    await exited;
+    await stop(gw.child);
+  });
+
+  it('replayed messages whose turns had started before the crash run one at a time, and all are answered', async () => {
+    const stateDir = await tempStateDir(fakeModelConfig(fake, { contextWindow: 10_000 }));
+    const ids = ['suspect-1', 'suspect-2', 'suspect-3'];
+    await writeInbox(
+      stateDir,
+      ids.flatMap((id, i) => suspectLines(id, `agent:main:dm:suspect-${i}`)),
+    );
+    let most = 0;
+    const before = fake.requests.length;
+    for (const _ of ids) {
+      fake.enqueue(() => {
+        most = Math.max(most, fake.inFlight().length);
+        return { type: 'reply', text: 'answered', delayMs: 100 };
+      });
+    }
+    const gw = await startGatewayProcess(stateDir);
+    const c = await connectedClient(gw.url, gw.token);
+    const replies = async () => {
+      const out: string[] = [];
+      for (let i = 0; i < ids.length; i++) {
+        const history = (await c.request('chat.history', { sessionKey: `agent:main:dm:suspect-${i}` }))
+          .payload as { messages: { role: string; content: unknown }[] };
+        const last = history.messages.at(-1);
+        if (last?.role === 'assistant') out.push(JSON.stringify(last.content));
+      }
+      return out;
+    };
+    let answered: string[] = [];
+    for (let i = 0; i < 200 && answered.length < ids.length; i++) {
+      answered = await replies();
+      if (answered.length < ids.length) await new Promise((r) => setTimeout(r, 50));
+    }
+    // Each got the model's answer (none was given up), and the model never saw two of them at once.
+    expect(answered).toHaveLength(ids.length);
+    for (const a of answered) expect(a).toContain('answered');
+    expect(fake.requests.length - before).toBe(ids.length);
+    expect(most).toBe(1);
+    c.close();
+    await stop(gw.child);
   });
 });

@@ -1,10 +1,11 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StatePaths } from '../config/index.js';
-import { CarapaceError, type Clock, errnoCode, systemClock } from '../shared/index.js';
+import { type Clock, errnoCode, systemClock } from '../shared/index.js';
 import { accountFileName, accountPaths } from './account.js';
 import type { PairingApproveResult, PairingListEntry } from './manager-types.js';
 import { PairingStore } from './pairing.js';
+import { approveResult, pairingCodeNotFound, pendingEntries } from './pairing-views.js';
 
 /**
  * Pairing without a gateway: read and approve codes straight in the state dir's pairing files
@@ -64,18 +65,7 @@ export async function listPairingInState(
   for (const ch of channel ? [channel] : await pairingChannels(paths)) {
     for (const accountId of await pairingAccounts(paths, ch)) {
       const store = await PairingStore.open(accountPaths(paths, ch, accountId).pairing, clock);
-      for (const p of store.pending()) {
-        const entry: PairingListEntry = {
-          channel: ch,
-          accountId,
-          code: p.code,
-          senderId: p.senderId,
-          createdAt: p.createdAt,
-          expiresAt: p.expiresAt,
-        };
-        if (p.senderName) entry.senderName = p.senderName;
-        out.push(entry);
-      }
+      out.push(...pendingEntries(ch, accountId, store));
     }
   }
   return out;
@@ -97,18 +87,7 @@ export async function approvePairingInState(
     const store = await PairingStore.open(file, clock);
     const found = await store.approve(req.code);
     if (!found) continue;
-    const result: PairingApproveResult = {
-      channel: req.channel,
-      accountId,
-      senderId: found.approved.id,
-      approvedAt: found.approved.approvedAt,
-    };
-    if (found.approved.name) result.senderName = found.approved.name;
-    return result;
+    return approveResult(req.channel, accountId, found.approved);
   }
-  throw new CarapaceError(
-    'PAIRING_CODE_NOT_FOUND',
-    `no pending pairing code '${req.code}' on ${req.channel} (codes expire after an hour)`,
-    { details: { channel: req.channel } },
-  );
+  throw pairingCodeNotFound(req.channel, req.code);
 }

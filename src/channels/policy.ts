@@ -1,7 +1,7 @@
 import type { DmScope } from '../config/index.js';
 import type { InboundEnvelope } from '../routing/index.js';
 import { BoundedMap } from '../shared/index.js';
-import type { ChannelPolicy } from './contract.js';
+import type { ChannelAdapter, ChannelLogger, ChannelPolicy } from './contract.js';
 
 /** What to do with a direct message. */
 export type DmDecision = 'allow' | 'pair' | 'drop';
@@ -48,6 +48,29 @@ export function invalidMentionPatterns(policy: ChannelPolicy): string[] {
       return true;
     }
   });
+}
+
+/**
+ * Warn about policy entries of an adapter's accounts that can never work: mention patterns that are not
+ * valid regular expressions (ignored) and `allowFrom` entries that look like usernames (never match).
+ */
+export function warnPolicyProblems(adapter: ChannelAdapter, logger: ChannelLogger): void {
+  for (const accountId of adapter.accountIds()) {
+    const policy = adapter.policy(accountId);
+    if (!policy) continue;
+    const bad = invalidMentionPatterns(policy);
+    if (bad.length > 0)
+      logger.warn(
+        { channel: adapter.channel, accountId, patterns: bad },
+        'mention patterns that are not valid regular expressions are ignored',
+      );
+    const names = policy.allowFrom.filter((id) => id.startsWith('@'));
+    if (names.length > 0)
+      logger.warn(
+        { channel: adapter.channel, accountId, entries: names },
+        'allowFrom entries that look like usernames never match: use stable ids',
+      );
+  }
 }
 
 /** True when the message mentions the bot: by stable id (a mention or a reply to it) or by pattern. */

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { resolveAgents } from '../routing/index.js';
-import { findBundledSkillsDir, listAgentSkills, parseSkillFile, SkillsRegistry } from '../skills/index.js';
 import type { SkillInstallLister } from './audit-types.js';
 
 const MAX_STEP_CHARS = 160;
@@ -45,6 +44,10 @@ export function installSteps(frontmatter: unknown): string[] {
 /** The default lister: every agent's skills (workspace, managed, bundled, extra), each SKILL.md read once. */
 export const listSkillsWithInstall: SkillInstallLister = async ({ config, paths, env }) => {
   if (!config) return [];
+  // skills/index.ts brings the YAML parser: loaded here, so that doctor, logs and service start without it.
+  const { findBundledSkillsDir, listAgentSkills, parseSkillFile, SkillsRegistry } = await import(
+    '../skills/index.js'
+  );
   const registry = new SkillsRegistry();
   const bundledDir = await findBundledSkillsDir();
   const seen = new Set<string>();

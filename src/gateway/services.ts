@@ -1,38 +1,18 @@
-import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join } from 'node:path';
-import type { AgentTool } from '../agent/index.js';
-import { ChannelManager } from '../channels/index.js';
+import { join } from 'node:path';
+import type { ChannelManager } from '../channels/index.js';
 import { type Config, type StatePaths, seedWorkspace } from '../config/index.js';
-import { type AgentMemory, createMemoryTools, MemoryManager } from '../memory/index.js';
+import { type AgentMemory, MemoryManager } from '../memory/index.js';
 import type { RunMetrics } from '../metrics/index.js';
 import { agentIds, defaultAgentId } from '../routing/index.js';
+import type { Scheduler } from '../scheduler/index.js';
+import { type Clock, errorMessage, newId } from '../shared/index.js';
+import { agentSkillsPrompt, findBundledSkillsDir, SkillsRegistry } from '../skills/index.js';
 import {
-  createCronTool,
-  type DeliveryTarget,
-  resolveHeartbeats,
-  Scheduler,
-  type SchedulerPorts,
-} from '../scheduler/index.js';
-import type { LaneOutcome } from '../sessions/index.js';
-import { CarapaceError, type Clock, errorMessage, newId, systemClock } from '../shared/index.js';
-import {
-  agentSkillsPrompt,
-  findBundledSkillsDir,
-  type SkillsPrompt,
-  SkillsRegistry,
-} from '../skills/index.js';
-import {
-  createBuiltinTools,
   createExecApprovalsStore,
   createExecTools,
   type ExecApprovalsStore,
   type ExecTools,
-  filterTools,
   InMemoryApprovalBroker,
-  type MessagePort,
-  resolveToolPolicy,
-  type SessionStatusPort,
-  stripSpecialTokens,
   wrapUntrusted,
 } from '../tools/index.js';
 import { AgentBus } from './agents-bus/index.js';
@@ -42,10 +22,15 @@ import type { IdempotencyStore } from './idempotency.js';
 import type { Logger } from './logger.js';
 import { agentFinal } from './methods/agent.js';
 import { RunService } from './runs/run-service.js';
-import type { TurnResult } from './runs/types.js';
+import { channelResult, createChannels } from './services-channels.js';
+import { createScheduler, schedulerTurn } from './services-scheduler.js';
+import { createGatewayTools } from './services-tools.js';
 import { GatewaySessions } from './sessions.js';
 import { SessionsChangedBatcher } from './sessions-changed.js';
 import { GatewayTaint } from './taint.js';
+
+/** The toolset of a gateway turn, and its description without a gateway (re-exported by index.ts). */
+export { type AgentToolPorts, agentToolset, describeAgentToolset } from './services-tools.js';
 
 /** What the subsystems need from the gateway that hosts them. */
 export interface ServiceHost {
@@ -155,47 +140,19 @@ export async function createServices(host: ServiceHost): Promise<Services> {
     notify: (sessionKey, text) => runsRef?.notify(sessionKey, text),
     isTainted: (ctx) => taint.isTainted(ctx.runId),
   });
-  // An agent's tools depend only on the config (their ports reach sessions and runs through the call
-  // context): built once per agent and config, not on every turn.
-  const toolCache = new Map<string, { config: Config; tools: readonly AgentTool[] }>();
-  const tools = (agentId: string, _sessionKey: string): readonly AgentTool[] => {
-    const config = host.config();
-    const cached = toolCache.get(agentId);
-    if (cached?.config === config && schedulerRef) return cached.tools;
-    const built = buildTools(agentId, config);
-    toolCache.set(agentId, { config, tools: built });
-    return built;
-  };
-  const buildTools = (agentId: string, config: Config): readonly AgentTool[] => {
-    const all = agentToolset(
-      { config, workspaceDir: sessions.agent(agentId).workspaceDir, env: host.env },
-      {
-        message: {
-          send: async (req, meta) => {
-            if (!channelsRef) throw new Error('no channels are running');
-            const res = await channelsRef.send({
-              ...req,
-              text: host.redact ? host.redact(req.text) : req.text,
-              idempotencyKey: `${meta.runId}:${req.channel}:${req.to}:${req.text.length}`,
-            });
-            return res.messageId ? { messageId: String(res.messageId) } : {};
-          },
-        },
-        sessionStatus: {
-          status: async ({ sessionKey: key, agentId: id }) => {
-            const entry = await sessions.store(id).get(key);
-            return entry ?? `no session ${key}`;
-          },
-        },
-        exec,
-        cron: schedulerRef,
-        sessions: bus,
-        memory: memoryFor(agentId),
-        skillDirs: () => skillsFor(agentId).then(listedSkillDirs),
-      },
-    );
-    return taint.guard(filterTools(all, resolveToolPolicy(config, agentId)));
-  };
+  const tools = createGatewayTools({
+    config: host.config,
+    env: host.env,
+    sessions,
+    exec,
+    bus,
+    taint,
+    memory: memoryFor,
+    skills: skillsFor,
+    ...(host.redact ? { redact: <T>(value: T) => host.redact!(value) } : {}),
+    channels: () => channelsRef,
+    scheduler: () => schedulerRef,
+  });
   const runs = new RunService({
     config: host.config,
     env: host.env,
@@ -230,38 +187,7 @@ export async function createServices(host: ServiceHost): Promise<Services> {
     if (created.length > 0) host.logger.info({ agentId: agent.id, created }, 'workspace seeded');
   }
   runsRef = runs;
-  const channels = new ChannelManager({
-    config: host.config,
-    paths: host.paths,
-    env: host.env,
-    clock: host.clock,
-    logger: host.logger.child({ subsystem: 'channels' }),
-    emit: (event, payload) => host.broadcast(event, payload),
-    sink: {
-      submit: async (envelope, route, idempotencyKey, reply) => {
-        const req = {
-          ...(reply ? { reply } : {}),
-          v: 1 as const,
-          runId: idempotencyKey,
-          method: 'channel' as const,
-          sessionKey: route.sessionKey,
-          agentId: route.agentId,
-          // Chat-template tokens never reach a model from a chat (they could fake a turn boundary).
-          message: stripSpecialTokens(envelope.text),
-          acceptedAt: host.clock.now(),
-        };
-        try {
-          const sub = await runs.submit(req);
-          if (sub.duplicate) return { text: '' };
-          const outcome = await sub.outcome;
-          await rememberRoute(sessions, route, envelope);
-          return channelResult(outcome);
-        } catch (err) {
-          return { error: errorMessage(err) };
-        }
-      },
-    },
-  });
+  const channels = createChannels(host, runs, sessions);
   channelsRef = channels;
   const scheduler = createScheduler(host, runs, channels, sessions);
   schedulerRef = scheduler;
@@ -272,7 +198,7 @@ export async function createServices(host: ServiceHost): Promise<Services> {
     clock: host.clock,
     agents: () => ({ defaultId: defaultAgentId(host.config()), ids: agentIds(host.config()) }),
     wake: (agentId, text, mode) => scheduler.wake({ mode, text, sessionKey: `agent:${agentId}:main` }),
-    runTurn: schedulerTurn(host, runs),
+    runTurn: schedulerTurn(host.clock, runs),
     deliver: async (r) => {
       await channels.send({ ...r, idempotencyKey: newId() });
     },
@@ -283,194 +209,21 @@ export async function createServices(host: ServiceHost): Promise<Services> {
   return { sessions, runs, channels, broker, approvals, exec, scheduler, httpRoutes: [hooks] };
 }
 
-/** The ports the tools of a turn reach the gateway through. */
-export interface AgentToolPorts {
-  message: MessagePort;
-  sessionStatus: SessionStatusPort;
-  /** `exec` and `process` (one process registry per gateway). */
-  exec: Pick<ExecTools, 'exec' | 'process'>;
-  /** The scheduler behind `cron` (absent while it is not built yet). */
-  cron: Pick<Scheduler, 'add' | 'list' | 'remove'> | undefined;
-  /** The agent bus behind `sessions_*` (its four tools). */
-  sessions?: { tools(): AgentTool[] } | undefined;
-  /** The agent's memory behind `memory_search` / `memory_get` (absent when memory.enabled is off). */
-  memory?: AgentMemory | undefined;
-  /** The folders of the skills the system prompt lists now: `read` (only) may open files in them. */
-  skillDirs?: (() => Promise<readonly string[]>) | undefined;
-}
-
 /**
- * Every tool a gateway turn of one agent can offer the model, before the tool policy: the built-in tools,
- * `exec`/`process`, `cron` and `sessions_*`. `carapace tools list` and `carapace agent context` describe
- * this same list (`describeAgentToolset`), so a tool added here shows up there too.
+ * Start the services once the gateway listens: the run path first (it replays the messages accepted
+ * before the last stop; their count is returned), then channels and the scheduler.
  */
-export function agentToolset(
-  agent: { config: Config; workspaceDir: string; env: NodeJS.ProcessEnv },
-  ports: AgentToolPorts,
-): AgentTool[] {
-  return [
-    ...createBuiltinTools({
-      workspaceDir: agent.workspaceDir,
-      config: agent.config,
-      env: agent.env,
-      message: ports.message,
-      sessionStatus: ports.sessionStatus,
-      ...(ports.skillDirs ? { readOnlyRoots: ports.skillDirs } : {}),
-    }),
-    ports.exec.exec as unknown as AgentTool,
-    ports.exec.process as unknown as AgentTool,
-    ...(ports.cron ? [createCronTool(ports.cron) as unknown as AgentTool] : []),
-    ...(ports.sessions ? ports.sessions.tools() : []),
-    ...(ports.memory ? createMemoryTools(ports.memory) : []),
-  ];
+export async function startServices(services: Services): Promise<number> {
+  const replayed = await services.runs.start();
+  await services.channels.start();
+  await services.scheduler.start();
+  return replayed;
 }
 
-/** The folders of the listed skills outside the workspace (workspace skills are listed relative to it). */
-function listedSkillDirs(prompt: SkillsPrompt): string[] {
-  return prompt.skills
-    .map((s) => s.location)
-    .filter((loc) => isAbsolute(loc))
-    .map((loc) => dirname(loc));
-}
-
-/** A port for describing tools only: touching any of its members throws. */
-function neverCalled<T extends object>(what: string): T {
-  return new Proxy({} as T, {
-    get: () => {
-      throw new CarapaceError('NOT_AVAILABLE', `${what} runs in the gateway; tools are only described here`);
-    },
-  });
-}
-
-/**
- * The tools `agentToolset` gives an agent, with ports that are never called: their names, descriptions
- * and parameters, for commands that describe a turn without a gateway (`carapace tools list`).
- */
-export function describeAgentToolset(config: Config, workspaceDir: string): AgentTool[] {
-  const exec = createExecTools({
-    config: () => ({ exec: config.tools.exec, sandbox: config.tools.sandbox }),
-    workspaceDir: () => workspaceDir,
-    env: {},
-  });
-  const bus = new AgentBus({
-    config: () => config,
-    sessions: neverCalled('sessions'),
-    runs: () => undefined,
-    clock: systemClock,
-    logger: neverCalled('logger'),
-  });
-  return agentToolset(
-    { config, workspaceDir, env: {} },
-    {
-      message: neverCalled('message'),
-      sessionStatus: neverCalled('session_status'),
-      exec,
-      cron: neverCalled('cron'),
-      sessions: bus,
-      memory: config.memory.enabled ? neverCalled<AgentMemory>('memory') : undefined,
-    },
-  );
-}
-
-/** Scheduler settings from config (also applied on hot reload). */
-export function schedulerSettings(config: Config) {
-  return {
-    enabled: config.cron.enabled,
-    maxConcurrentRuns: config.cron.maxConcurrentRuns,
-    runLogMaxEntries: config.cron.runLogMaxEntries,
-    heartbeats: resolveHeartbeats(config.heartbeat, agentIds(config)),
-  };
-}
-
-/** What a channel message's sender is told: the reply text, or the error of the run. */
-function channelResult(outcome: LaneOutcome<TurnResult>): { text: string } | { error: string } {
-  if (outcome.status !== 'ok') return { error: outcome.error.message };
-  if (outcome.result.status === 'error') return { error: outcome.result.error?.message ?? 'the run failed' };
-  return { text: outcome.result.text };
-}
-
-/** The channel, account and peer a channel message came from, kept on its session (a heartbeat's `last` target). */
-async function rememberRoute(
-  sessions: GatewaySessions,
-  route: { agentId: string; sessionKey: string },
-  envelope: { channel?: string; accountId?: string; peer?: { id: string } },
-): Promise<void> {
-  if (!envelope.channel || !envelope.peer) return;
-  const patch = {
-    lastChannel: envelope.channel,
-    lastTo: envelope.peer.id,
-    lastAccountId: envelope.accountId ?? null,
-  };
-  await sessions
-    .store(route.agentId)
-    .updateSession(route.sessionKey, patch)
-    .catch(() => undefined);
-}
-
-/** The recipient the agent last talked with on a channel (its most recently updated such session). */
-async function lastTarget(sessions: GatewaySessions, agentId: string): Promise<DeliveryTarget | undefined> {
-  const e = (await sessions.entries(agentId)).find((s) => s.lastChannel && s.lastTo);
-  if (!e?.lastChannel || !e.lastTo) return undefined;
-  return { channel: e.lastChannel, to: e.lastTo, ...(e.lastAccountId ? { accountId: e.lastAccountId } : {}) };
-}
-
-/** A scheduler or webhook turn through the run path (not durable: the caller keeps its own record). */
-function schedulerTurn(host: ServiceHost, runs: RunService): SchedulerPorts['runTurn'] {
-  return async (req) => {
-    const turn = {
-      v: 1 as const,
-      runId: `cron:${newId()}`,
-      method: 'cron' as const,
-      sessionKey: req.sessionKey,
-      agentId: req.agentId,
-      message: req.message,
-      acceptedAt: host.clock.now(),
-      ...(req.heartbeat ? { heartbeat: true } : {}),
-      ...(req.timeoutMs ? { timeoutMs: req.timeoutMs } : {}),
-      ...(req.model ? { model: req.model } : {}),
-    };
-    const sub = await runs.submit(turn, { durable: false });
-    if (sub.duplicate) return { status: 'error', text: '', error: 'duplicate run' };
-    const onAbort = () => runs.abort(turn.sessionKey, { clearQueue: false, runId: turn.runId });
-    req.signal?.addEventListener('abort', onAbort, { once: true });
-    const outcome = await sub.outcome.finally(() => req.signal?.removeEventListener('abort', onAbort));
-    if (outcome.status !== 'ok') return { status: 'error', text: '', error: outcome.error.message };
-    const r = outcome.result;
-    const u = r.usage;
-    const tokens = u.input + u.output + u.cacheRead + u.cacheWrite;
-    if (r.status === 'ok') return { status: 'ok', text: r.text, tokens };
-    return {
-      status: r.status === 'error' ? 'error' : 'timeout',
-      text: r.text,
-      tokens,
-      ...(r.error ? { error: r.error.message } : {}),
-    };
-  };
-}
-
-/** Cron jobs and heartbeats run agent turns through the run path. */
-function createScheduler(
-  host: ServiceHost,
-  runs: RunService,
-  channels: ChannelManager,
-  sessions: GatewaySessions,
-) {
-  return new Scheduler({
-    cronDir: host.paths.cronDir,
-    clock: host.clock,
-    ...schedulerSettings(host.config()),
-    agents: () => ({ defaultId: defaultAgentId(host.config()), ids: agentIds(host.config()) }),
-    log: { warn: (message, data) => host.logger.warn(data ?? {}, message) },
-    ports: {
-      runTurn: schedulerTurn(host, runs),
-      systemEvent: (_agentId, sessionKey, text) => runs.notify(sessionKey, text),
-      deliver: async (r) => {
-        await channels.send({ ...r, idempotencyKey: newId() });
-      },
-      emit: (event: 'cron' | 'heartbeat', payload: unknown) => host.broadcast(event, payload),
-      heartbeatFile: (agentId) =>
-        readFile(join(sessions.agent(agentId).workspaceDir, 'HEARTBEAT.md'), 'utf8').catch(() => undefined),
-      lastTarget: (agentId) => lastTarget(sessions, agentId),
-    },
-  });
+/** Stop what produces turns before the run path, then the background processes. Failures are logged. */
+export async function stopServices(services: Services, logger: Logger): Promise<void> {
+  await services.scheduler.stop().catch((err) => logger.error({ err: String(err) }, 'scheduler stop failed'));
+  await services.channels.stop().catch((err) => logger.error({ err: String(err) }, 'channels stop failed'));
+  await services.runs.stop();
+  await services.exec.registry.stop();
 }

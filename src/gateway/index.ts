@@ -12,6 +12,6 @@ export { Gateway } from './gateway.js';
 export { IdempotencyStore } from './idempotency.js';
 export { CENSOR, SecretScrubber, secretForms } from './redactor.js';
 export { runGateway } from './run.js';
-export type { AgentToolPorts } from './services.js';
-export { agentToolset, describeAgentToolset } from './services.js';
+export type { AgentToolPorts } from './services-tools.js';
+export { agentToolset, describeAgentToolset } from './services-tools.js';
 export { GATEWAY_VERSION } from './views.js';

@@ -30,7 +30,6 @@ import { SessionsChangedBatcher } from './sessions-changed.js';
 import { GatewayTaint } from './taint.js';
 
 /** The toolset of a gateway turn, and its description without a gateway (re-exported by index.ts). */
-export { type AgentToolPorts, agentToolset, describeAgentToolset } from './services-tools.js';
 
 /** What the subsystems need from the gateway that hosts them. */
 export interface ServiceHost {

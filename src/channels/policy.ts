@@ -50,6 +50,21 @@ export function invalidMentionPatterns(policy: ChannelPolicy): string[] {
   });
 }
 
+/** The policy of an account from its config section's common fields and its group allowlist. */
+export function accountPolicy(
+  a: Omit<ChannelPolicy, 'groups'>,
+  groups: ChannelPolicy['groups'],
+): ChannelPolicy {
+  return {
+    dmPolicy: a.dmPolicy,
+    allowFrom: a.allowFrom,
+    groups,
+    mentionPatterns: a.mentionPatterns,
+    historyLimit: a.historyLimit,
+    ackReaction: a.ackReaction,
+  };
+}
+
 /**
  * Warn about policy entries of an adapter's accounts that can never work: mention patterns that are not
  * valid regular expressions (ignored) and `allowFrom` entries that look like usernames (never match).

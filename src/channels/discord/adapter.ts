@@ -7,7 +7,8 @@ import type {
 import type { RateLimitData, REST } from '@discordjs/rest';
 import type { WebSocketManager } from '@discordjs/ws';
 import type { DiscordAccount, DiscordConfig, SecretRef } from '../../config/index.js';
-import { type Clock, errorMessage, isCarapaceError } from '../../shared/index.js';
+import { type Clock, isCarapaceError } from '../../shared/index.js';
+import { AccountLifecycle, type LiveAccount, retryWithBackoff } from '../account-lifecycle.js';
 import type {
   AccountStatus,
   AdapterHost,
@@ -18,6 +19,7 @@ import type {
   SentMessage,
 } from '../contract.js';
 import { channelSendError } from '../contract.js';
+import { accountPolicy } from '../policy.js';
 import type { SleepFn } from '../ports.js';
 import { ChannelDirectory, type ChannelLike } from './directory.js';
 import { type DiscordPlace, normalizeDiscordMessage } from './normalize.js';
@@ -38,21 +40,16 @@ export interface DiscordAdapterOptions {
   sleep: SleepFn;
 }
 
-interface Account {
-  id: string;
-  fingerprint: string;
-  abort: AbortController;
+interface Account extends LiveAccount {
   sdk?: DiscordSdk;
   rest?: REST;
   api?: API;
   gateway?: WebSocketManager;
   self?: { id: string; username: string };
   directory: ChannelDirectory;
-  status: AccountStatus;
 }
 
 const DEFAULT_API = 'https://discord.com/api';
-const MAX_INIT_BACKOFF_MS = 5 * 60_000;
 /** Rate-limit waits longer than this fail the send (the durable queue retries later) instead of blocking. */
 const MAX_QUEUED_RATE_LIMIT_MS = 10_000;
 
@@ -83,35 +80,35 @@ export class DiscordAdapter implements ChannelAdapter {
     reactions: true,
     replyThreading: true,
   };
-  readonly #accounts = new Map<string, Account>();
-  readonly #loggedOut = new Map<string, string>();
-  #host: AdapterHost | undefined;
+  readonly #accounts: AccountLifecycle<DiscordAccount, Account>;
 
-  constructor(private readonly options: DiscordAdapterOptions) {}
-
-  #configured(): Record<string, DiscordAccount> {
-    const cfg = this.options.config();
-    return cfg.enabled ? cfg.accounts : {};
+  constructor(private readonly options: DiscordAdapterOptions) {
+    this.#accounts = new AccountLifecycle<DiscordAccount, Account>({
+      channel: this.channel,
+      config: options.config,
+      fingerprint,
+      clock: options.clock,
+      create: (base) => ({ ...base, directory: new ChannelDirectory() }),
+      connect: (acc, cfg) => this.#connect(acc, cfg),
+      close: async (acc) => {
+        await Promise.resolve(acc.gateway?.destroy({ code: 1000, reason: 'carapace stopping' })).catch(
+          () => {},
+        );
+        acc.rest?.clearHashSweeper();
+        acc.rest?.clearHandlerSweeper();
+      },
+    });
   }
 
   accountIds(): string[] {
-    return Object.entries(this.#configured())
-      .filter(([, a]) => a.enabled)
-      .map(([id]) => id);
+    return this.#accounts.accountIds();
   }
 
   policy(accountId: string): ChannelPolicy | undefined {
-    const a = this.#configured()[accountId];
-    if (!a?.enabled) return undefined;
+    const a = this.#accounts.enabledConfig(accountId);
+    if (!a) return undefined;
     const directory = this.#accounts.get(accountId)?.directory ?? new ChannelDirectory();
-    return {
-      dmPolicy: a.dmPolicy,
-      allowFrom: a.allowFrom,
-      groups: directory.groups(a.guilds),
-      mentionPatterns: a.mentionPatterns,
-      historyLimit: a.historyLimit,
-      ackReaction: a.ackReaction,
-    };
+    return accountPolicy(a, directory.groups(a.guilds));
   }
 
   selfIds(accountId: string): readonly string[] {
@@ -119,55 +116,24 @@ export class DiscordAdapter implements ChannelAdapter {
     return self ? [self.id] : [];
   }
 
-  async start(host: AdapterHost): Promise<void> {
-    this.#host = host;
-    await this.reload();
+  start(host: AdapterHost): Promise<void> {
+    return this.#accounts.start(host);
   }
 
-  async reload(): Promise<void> {
-    if (!this.#host) return;
-    const wanted = this.#configured();
-    for (const [id, acc] of this.#accounts) {
-      const cfg = wanted[id];
-      if (!cfg?.enabled || fingerprint(cfg) !== acc.fingerprint) await this.#stopAccount(id);
-    }
-    for (const [id, cfg] of Object.entries(wanted)) {
-      if (!cfg.enabled || this.#accounts.has(id)) continue;
-      if (this.#loggedOut.get(id) === fingerprint(cfg)) continue;
-      this.#loggedOut.delete(id);
-      this.#launch(id, cfg);
-    }
+  reload(): Promise<void> {
+    return this.#accounts.reload();
   }
 
-  async stop(): Promise<void> {
-    await Promise.all([...this.#accounts.keys()].map((id) => this.#stopAccount(id)));
-    this.#host = undefined;
+  stop(): Promise<void> {
+    return this.#accounts.stop();
   }
 
-  async logout(accountId: string): Promise<{ cleared: boolean }> {
-    const cfg = this.#configured()[accountId];
-    await this.#stopAccount(accountId);
-    if (cfg) this.#loggedOut.set(accountId, fingerprint(cfg));
-    // The token lives in config; there is no platform session to erase.
-    return { cleared: false };
+  logout(accountId: string): Promise<{ cleared: boolean }> {
+    return this.#accounts.logout(accountId);
   }
 
   status(): AccountStatus[] {
-    const cfg = this.options.config();
-    return Object.entries(cfg.accounts).map(([id, a]) => {
-      const running = this.#accounts.get(id);
-      if (running) return { ...running.status };
-      const s: AccountStatus = {
-        channel: this.channel,
-        accountId: id,
-        enabled: cfg.enabled && a.enabled,
-        configured: true,
-        running: false,
-        connected: false,
-      };
-      if (this.#loggedOut.has(id)) s.loggedOut = true;
-      return s;
-    });
+    return this.#accounts.status();
   }
 
   async send(accountId: string, message: OutboundMessage): Promise<SentMessage> {
@@ -190,33 +156,13 @@ export class DiscordAdapter implements ChannelAdapter {
     return { api: acc.api, sdk: acc.sdk, directory: acc.directory };
   }
 
-  #launch(id: string, cfg: DiscordAccount): void {
-    const acc: Account = {
-      id,
-      fingerprint: fingerprint(cfg),
-      abort: new AbortController(),
-      directory: new ChannelDirectory(),
-      status: {
-        channel: this.channel,
-        accountId: id,
-        enabled: true,
-        configured: true,
-        running: true,
-        connected: false,
-        lastStartAt: this.options.clock.now(),
-      },
-    };
-    this.#accounts.set(id, acc);
-    this.#connect(acc, cfg).catch((err) => this.#fail(acc, errorMessage(err)));
-  }
-
   /** Resolve the token, learn the bot user (with backoff), then open the gateway. */
   async #connect(acc: Account, cfg: DiscordAccount): Promise<void> {
     let token: string;
     try {
       token = await this.options.resolveToken(cfg.botToken);
     } catch (err) {
-      this.#fail(acc, `bot token: ${isCarapaceError(err) ? err.message : 'cannot be resolved'}`);
+      this.#accounts.fail(acc, `bot token: ${isCarapaceError(err) ? err.message : 'cannot be resolved'}`);
       acc.status.running = false;
       return;
     }
@@ -231,38 +177,36 @@ export class DiscordAdapter implements ChannelAdapter {
     const api = new sdk.API(rest);
     acc.rest = rest;
     const signal = acc.abort.signal;
-    for (let delay = 1000; !signal.aborted; delay = Math.min(delay * 2, MAX_INIT_BACKOFF_MS)) {
-      try {
+    const known = await retryWithBackoff(
+      signal,
+      this.options.sleep,
+      async () => {
         const me = await api.users.getCurrent({ signal });
         acc.self = { id: me.id, username: me.username };
-        break;
-      } catch (err) {
-        if (signal.aborted) return;
-        this.#fail(acc, `GET /users/@me: ${sdk.describeError(err)}`);
-        if (err instanceof sdk.DiscordAPIError && err.status === 401) {
-          acc.status.running = false;
-          return;
-        }
-        await this.options.sleep(delay, signal).catch(() => {});
-      }
-    }
-    if (signal.aborted || !acc.self) return;
+      },
+      (err) => {
+        this.#accounts.fail(acc, `GET /users/@me: ${sdk.describeError(err)}`);
+        const refused = err instanceof sdk.DiscordAPIError && err.status === 401;
+        if (refused) acc.status.running = false;
+        return refused;
+      },
+    );
+    if (!known || signal.aborted || !acc.self) return;
     acc.api = api;
     acc.status.self = { ...acc.self };
     const gateway = sdk.createGateway({ token, rest, gatewayUrl: cfg.gatewayUrl, signal });
     acc.gateway = gateway;
     this.#observe(acc, sdk, gateway);
-    for (let delay = 1000; !signal.aborted; delay = Math.min(delay * 2, MAX_INIT_BACKOFF_MS)) {
-      try {
-        // connect() resolves at READY and may never settle while the gateway is unreachable: stop waiting on stop.
-        await Promise.race([gateway.connect(), untilAborted(signal)]);
-        break;
-      } catch (err) {
-        if (signal.aborted) return;
-        this.#fail(acc, `gateway: ${sdk.describeError(err)}`);
-        await this.options.sleep(delay, signal).catch(() => {});
-      }
-    }
+    // connect() resolves at READY and may never settle while the gateway is unreachable: stop waiting on stop.
+    await retryWithBackoff(
+      signal,
+      this.options.sleep,
+      () => Promise.race([gateway.connect(), untilAborted(signal)]),
+      (err) => {
+        this.#accounts.fail(acc, `gateway: ${sdk.describeError(err)}`);
+        return false;
+      },
+    );
   }
 
   #observe(acc: Account, sdk: DiscordSdk, gateway: WebSocketManager): void {
@@ -271,7 +215,7 @@ export class DiscordAdapter implements ChannelAdapter {
     gateway.on(events.Ready, () => {
       if (!live()) return;
       acc.status.connected = true;
-      this.#host?.logger.info(
+      this.#accounts.host?.logger.info(
         { channel: this.channel, accountId: acc.id, bot: acc.self?.username },
         'discord gateway ready',
       );
@@ -280,10 +224,10 @@ export class DiscordAdapter implements ChannelAdapter {
       if (live()) acc.status.connected = true;
     });
     gateway.on(events.Closed, (code) => {
-      if (live()) this.#fail(acc, `gateway closed (${code})`);
+      if (live()) this.#accounts.fail(acc, `gateway closed (${code})`);
     });
     gateway.on(events.Error, (err) => {
-      if (live()) this.#fail(acc, `gateway: ${sdk.describeError(err)}`);
+      if (live()) this.#accounts.fail(acc, `gateway: ${sdk.describeError(err)}`);
     });
     gateway.on(events.Dispatch, (payload) => {
       if (live()) void this.#dispatch(acc, payload);
@@ -309,7 +253,7 @@ export class DiscordAdapter implements ChannelAdapter {
           break;
       }
     } catch (err) {
-      this.#host?.logger.error(
+      this.#accounts.host?.logger.error(
         { channel: this.channel, accountId: acc.id, event: payload.t, error: acc.sdk?.describeError(err) },
         'discord event failed',
       );
@@ -324,7 +268,7 @@ export class DiscordAdapter implements ChannelAdapter {
 
   async #message(acc: Account, msg: GatewayMessageCreateDispatchData): Promise<void> {
     const self = acc.self;
-    if (!self || !this.#host) return;
+    if (!self || !this.#accounts.host) return;
     const now = this.options.clock.now();
     let place: DiscordPlace | undefined;
     if (msg.guild_id === undefined) {
@@ -342,7 +286,7 @@ export class DiscordAdapter implements ChannelAdapter {
     if (!envelope) return;
     acc.status.lastInboundAt = now;
     acc.directory.message(msg.id, msg.channel_id);
-    await this.#host.inbound(envelope);
+    await this.#accounts.host?.inbound(envelope);
   }
 
   /** The conversation of a guild channel: itself, or for a thread its parent (looked up once if unknown). */
@@ -352,7 +296,7 @@ export class DiscordAdapter implements ChannelAdapter {
       try {
         info = acc.directory.learn((await (acc.api as API).channels.get(channelId)) as ChannelLike, guildId);
       } catch (err) {
-        this.#host?.logger.debug(
+        this.#accounts.host?.logger.debug(
           { channel: this.channel, accountId: acc.id, channelId, error: acc.sdk?.describeError(err) },
           'discord channel lookup failed; treating it as a plain channel',
         );
@@ -362,24 +306,5 @@ export class DiscordAdapter implements ChannelAdapter {
     return info.thread && info.parentId
       ? { peerId: info.parentId, threadId: channelId }
       : { peerId: channelId };
-  }
-
-  #fail(acc: Account, error: string): void {
-    acc.status.connected = false;
-    acc.status.lastError = error;
-    acc.status.lastErrorAt = this.options.clock.now();
-    this.#host?.logger.warn({ channel: this.channel, accountId: acc.id, error }, 'discord account error');
-  }
-
-  async #stopAccount(id: string): Promise<void> {
-    const acc = this.#accounts.get(id);
-    if (!acc) return;
-    this.#accounts.delete(id);
-    acc.abort.abort();
-    await Promise.resolve(acc.gateway?.destroy({ code: 1000, reason: 'carapace stopping' })).catch(() => {});
-    acc.rest?.clearHashSweeper();
-    acc.rest?.clearHandlerSweeper();
-    acc.status.running = false;
-    acc.status.connected = false;
   }
 }

@@ -1,6 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import type { SecretRef, SlackAccount, SlackConfig } from '../../config/index.js';
-import { BoundedMap, type Clock, errorMessage, isCarapaceError } from '../../shared/index.js';
+import { BoundedMap, type Clock, isCarapaceError } from '../../shared/index.js';
+import { AccountLifecycle, type LiveAccount, retryWithBackoff } from '../account-lifecycle.js';
 import type {
   AccountStatus,
   AdapterHost,
@@ -11,6 +12,7 @@ import type {
   SentMessage,
 } from '../contract.js';
 import { channelSendError } from '../contract.js';
+import { accountPolicy } from '../policy.js';
 import type { SleepFn } from '../ports.js';
 import type { SlackConnection } from './connection.js';
 import { describeError, FATAL_AUTH, platformError, slackLogger, toSendError } from './errors.js';
@@ -26,10 +28,7 @@ export interface SlackAdapterOptions {
   sleep: SleepFn;
 }
 
-interface Account {
-  id: string;
-  fingerprint: string;
-  abort: AbortController;
+interface Account extends LiveAccount {
   client?: webApi.WebClient;
   conn?: SlackConnection;
   self?: SlackSelf;
@@ -37,10 +36,8 @@ interface Account {
   dms: BoundedMap<string, string>;
   /** Recent inbound message ts → channel id (reactions need the real channel). */
   messages: BoundedMap<string, string>;
-  status: AccountStatus;
 }
 
-const MAX_INIT_BACKOFF_MS = 5 * 60_000;
 const MAX_REMEMBERED = 5_000;
 /** A few Unicode emoji by their Slack names (Slack reactions take names, not characters). */
 const EMOJI_NAMES: Readonly<Record<string, string>> = {
@@ -80,34 +77,33 @@ export class SlackAdapter implements ChannelAdapter {
     reactions: true,
     replyThreading: false,
   };
-  readonly #accounts = new Map<string, Account>();
-  readonly #loggedOut = new Map<string, string>();
-  #host: AdapterHost | undefined;
+  readonly #accounts: AccountLifecycle<SlackAccount, Account>;
 
-  constructor(private readonly options: SlackAdapterOptions) {}
-
-  #configured(): Record<string, SlackAccount> {
-    const cfg = this.options.config();
-    return cfg.enabled ? cfg.accounts : {};
+  constructor(private readonly options: SlackAdapterOptions) {
+    this.#accounts = new AccountLifecycle<SlackAccount, Account>({
+      channel: this.channel,
+      config: options.config,
+      fingerprint,
+      clock: options.clock,
+      create: (base) => ({
+        ...base,
+        dms: new BoundedMap(MAX_REMEMBERED),
+        messages: new BoundedMap(MAX_REMEMBERED),
+      }),
+      connect: (acc, cfg) => this.#connect(acc, cfg),
+      close: async (acc) => {
+        await acc.conn?.stop().catch(() => {});
+      },
+    });
   }
 
   accountIds(): string[] {
-    return Object.entries(this.#configured())
-      .filter(([, a]) => a.enabled)
-      .map(([id]) => id);
+    return this.#accounts.accountIds();
   }
 
   policy(accountId: string): ChannelPolicy | undefined {
-    const a = this.#configured()[accountId];
-    if (!a?.enabled) return undefined;
-    return {
-      dmPolicy: a.dmPolicy,
-      allowFrom: a.allowFrom,
-      groups: a.channels,
-      mentionPatterns: a.mentionPatterns,
-      historyLimit: a.historyLimit,
-      ackReaction: a.ackReaction,
-    };
+    const a = this.#accounts.enabledConfig(accountId);
+    return a && accountPolicy(a, a.channels);
   }
 
   selfIds(accountId: string): readonly string[] {
@@ -120,54 +116,24 @@ export class SlackAdapter implements ChannelAdapter {
     return this.#accounts.get(accountId)?.conn?.endpoint;
   }
 
-  async start(host: AdapterHost): Promise<void> {
-    this.#host = host;
-    await this.reload();
+  start(host: AdapterHost): Promise<void> {
+    return this.#accounts.start(host);
   }
 
-  async reload(): Promise<void> {
-    if (!this.#host) return;
-    const wanted = this.#configured();
-    for (const [id, acc] of this.#accounts) {
-      const cfg = wanted[id];
-      if (!cfg?.enabled || fingerprint(cfg) !== acc.fingerprint) await this.#stopAccount(id);
-    }
-    for (const [id, cfg] of Object.entries(wanted)) {
-      if (!cfg.enabled || this.#accounts.has(id)) continue;
-      if (this.#loggedOut.get(id) === fingerprint(cfg)) continue;
-      this.#loggedOut.delete(id);
-      this.#launch(id, cfg);
-    }
+  reload(): Promise<void> {
+    return this.#accounts.reload();
   }
 
-  async stop(): Promise<void> {
-    await Promise.all([...this.#accounts.keys()].map((id) => this.#stopAccount(id)));
-    this.#host = undefined;
+  stop(): Promise<void> {
+    return this.#accounts.stop();
   }
 
-  async logout(accountId: string): Promise<{ cleared: boolean }> {
-    const cfg = this.#configured()[accountId];
-    await this.#stopAccount(accountId);
-    if (cfg) this.#loggedOut.set(accountId, fingerprint(cfg));
-    return { cleared: false };
+  logout(accountId: string): Promise<{ cleared: boolean }> {
+    return this.#accounts.logout(accountId);
   }
 
   status(): AccountStatus[] {
-    const cfg = this.options.config();
-    return Object.entries(cfg.accounts).map(([id, a]) => {
-      const running = this.#accounts.get(id);
-      if (running) return { ...running.status };
-      const s: AccountStatus = {
-        channel: this.channel,
-        accountId: id,
-        enabled: cfg.enabled && a.enabled,
-        configured: true,
-        running: false,
-        connected: false,
-      };
-      if (this.#loggedOut.has(id)) s.loggedOut = true;
-      return s;
-    });
+    return this.#accounts.status();
   }
 
   async send(accountId: string, message: OutboundMessage): Promise<SentMessage> {
@@ -205,33 +171,12 @@ export class SlackAdapter implements ChannelAdapter {
     return acc;
   }
 
-  #launch(id: string, cfg: SlackAccount): void {
-    const acc: Account = {
-      id,
-      fingerprint: fingerprint(cfg),
-      abort: new AbortController(),
-      dms: new BoundedMap(MAX_REMEMBERED),
-      messages: new BoundedMap(MAX_REMEMBERED),
-      status: {
-        channel: this.channel,
-        accountId: id,
-        enabled: true,
-        configured: true,
-        running: true,
-        connected: false,
-        lastStartAt: this.options.clock.now(),
-      },
-    };
-    this.#accounts.set(id, acc);
-    this.#connect(acc, cfg).catch((err) => this.#fail(acc, errorMessage(err)));
-  }
-
   async #secret(acc: Account, what: string, ref: SecretRef | undefined): Promise<string | undefined> {
     if (ref === undefined) return undefined;
     try {
       return await this.options.resolveToken(ref);
     } catch (err) {
-      this.#fail(acc, `${what}: ${isCarapaceError(err) ? err.message : 'cannot be resolved'}`);
+      this.#accounts.fail(acc, `${what}: ${isCarapaceError(err) ? err.message : 'cannot be resolved'}`);
       return undefined;
     }
   }
@@ -242,32 +187,32 @@ export class SlackAdapter implements ChannelAdapter {
     const botToken = await this.#secret(acc, 'botToken', cfg.botToken);
     const second = await this.#secret(acc, needed, cfg.mode === 'socket' ? cfg.appToken : cfg.signingSecret);
     if (!botToken || !second) {
-      if (!acc.status.lastError) this.#fail(acc, `${needed} is required in ${cfg.mode} mode`);
+      if (!acc.status.lastError) this.#accounts.fail(acc, `${needed} is required in ${cfg.mode} mode`);
       acc.status.running = false;
       return;
     }
     const where = { channel: this.channel, accountId: acc.id };
-    const logger = slackLogger(this.#host?.logger ?? silent, where);
+    const logger = slackLogger(this.#accounts.host?.logger ?? silent, where);
     // Bolt is loaded when the first Slack account starts, so a gateway without Slack never loads it.
     const { createWebClient, openSlackApp } = await import('./connection.js');
     const client = createWebClient(botToken, cfg, logger);
     const signal = acc.abort.signal;
-    for (let delay = 1000; !signal.aborted && !acc.self; delay = Math.min(delay * 2, MAX_INIT_BACKOFF_MS)) {
-      try {
+    const known = await retryWithBackoff(
+      signal,
+      this.options.sleep,
+      async () => {
         const me = await client.auth.test();
         acc.self = { userId: me.user_id ?? '', teamId: me.team_id ?? '', name: me.user ?? 'bot' };
         if (me.bot_id) acc.self.botId = me.bot_id;
-      } catch (err) {
-        if (signal.aborted) return;
-        this.#fail(acc, `auth.test: ${describeError(err)}`);
-        if (FATAL_AUTH.has(platformError(err) ?? '')) {
-          acc.status.running = false;
-          return;
-        }
-        await this.options.sleep(delay, signal).catch(() => {});
-      }
-    }
-    if (signal.aborted || !acc.self) return;
+      },
+      (err) => {
+        this.#accounts.fail(acc, `auth.test: ${describeError(err)}`);
+        const refused = FATAL_AUTH.has(platformError(err) ?? '');
+        if (refused) acc.status.running = false;
+        return refused;
+      },
+    );
+    if (!known || signal.aborted || !acc.self) return;
     acc.status.self = { id: acc.self.userId, username: acc.self.name };
     // The Web API works without the event connection: replies can go out while it (re)connects.
     acc.client = client;
@@ -279,42 +224,44 @@ export class SlackAdapter implements ChannelAdapter {
       logger,
       onMessage: (event, teamId) => this.#message(acc, event, teamId),
       onError: (err) =>
-        this.#host?.logger.error({ ...where, error: describeError(err) }, 'slack event failed'),
-      onReconnectFailed: (err) => this.#fail(acc, `socket mode reconnect failed: ${describeError(err)}`),
+        this.#accounts.host?.logger.error({ ...where, error: describeError(err) }, 'slack event failed'),
+      onReconnectFailed: (err) =>
+        this.#accounts.fail(acc, `socket mode reconnect failed: ${describeError(err)}`),
     });
     acc.conn = conn;
     conn.socket?.on('connected', () => this.#connected(acc));
-    conn.socket?.on('reconnecting', () => this.#fail(acc, 'socket mode: reconnecting'));
+    conn.socket?.on('reconnecting', () => this.#accounts.fail(acc, 'socket mode: reconnecting'));
     conn.socket?.on('disconnected', () => {
-      if (!signal.aborted) this.#fail(acc, 'socket mode: disconnected');
+      if (!signal.aborted) this.#accounts.fail(acc, 'socket mode: disconnected');
     });
-    for (let delay = 1000; !signal.aborted; delay = Math.min(delay * 2, MAX_INIT_BACKOFF_MS)) {
-      try {
-        await conn.start();
-        break;
-      } catch (err) {
-        if (signal.aborted) return;
-        this.#fail(
-          acc,
-          `${cfg.mode === 'socket' ? 'apps.connections.open' : 'listen'}: ${describeError(err)}`,
-        );
-        await this.options.sleep(delay, signal).catch(() => {});
-      }
-    }
+    await retryWithBackoff(
+      signal,
+      this.options.sleep,
+      () => conn.start(),
+      (err) => {
+        const what = cfg.mode === 'socket' ? 'apps.connections.open' : 'listen';
+        this.#accounts.fail(acc, `${what}: ${describeError(err)}`);
+        return false;
+      },
+    );
     if (signal.aborted) {
+      // A start that finished after the account stopped must not leave the connection open.
       await conn.stop().catch(() => {});
       return;
     }
     if (cfg.mode === 'http') {
       this.#connected(acc);
-      this.#host?.logger.info({ ...where, endpoint: conn.endpoint }, 'slack events endpoint listening');
+      this.#accounts.host?.logger.info(
+        { ...where, endpoint: conn.endpoint },
+        'slack events endpoint listening',
+      );
     }
   }
 
   #connected(acc: Account): void {
     if (acc.abort.signal.aborted) return;
     acc.status.connected = true;
-    this.#host?.logger.info(
+    this.#accounts.host?.logger.info(
       { channel: this.channel, accountId: acc.id, team: acc.self?.teamId },
       'slack account connected',
     );
@@ -322,7 +269,7 @@ export class SlackAdapter implements ChannelAdapter {
 
   #message(acc: Account, event: SlackMessageEvent, teamId: string | undefined): void {
     const self = acc.self;
-    const host = this.#host;
+    const host = this.#accounts.host;
     if (!self || !host || acc.abort.signal.aborted) return;
     const now = this.options.clock.now();
     const envelope = normalizeSlackMessage(event, {
@@ -337,23 +284,6 @@ export class SlackAdapter implements ChannelAdapter {
     if (event.ts && event.channel) acc.messages.set(event.ts, event.channel);
     // Bolt has acked the envelope already; the turn runs without holding the listener.
     void host.inbound(envelope);
-  }
-
-  #fail(acc: Account, error: string): void {
-    acc.status.connected = false;
-    acc.status.lastError = error;
-    acc.status.lastErrorAt = this.options.clock.now();
-    this.#host?.logger.warn({ channel: this.channel, accountId: acc.id, error }, 'slack account error');
-  }
-
-  async #stopAccount(id: string): Promise<void> {
-    const acc = this.#accounts.get(id);
-    if (!acc) return;
-    this.#accounts.delete(id);
-    acc.abort.abort();
-    await acc.conn?.stop().catch(() => {});
-    acc.status.running = false;
-    acc.status.connected = false;
   }
 }
 

@@ -1,7 +1,8 @@
 import { type RunnerHandle, run } from '@grammyjs/runner';
 import { type ApiClientOptions, Bot, GrammyError } from 'grammy';
 import type { SecretRef, TelegramAccount, TelegramConfig } from '../../config/index.js';
-import { type Clock, errorMessage, isCarapaceError } from '../../shared/index.js';
+import { type Clock, isCarapaceError } from '../../shared/index.js';
+import { AccountLifecycle, type LiveAccount, retryWithBackoff } from '../account-lifecycle.js';
 import type {
   AccountStatus,
   AdapterHost,
@@ -12,6 +13,7 @@ import type {
   SentMessage,
 } from '../contract.js';
 import { channelSendError } from '../contract.js';
+import { accountPolicy } from '../policy.js';
 import type { SleepFn } from '../ports.js';
 import { describeError, isParseError, toSendError } from './errors.js';
 import { markdownToTelegramHtml } from './format.js';
@@ -30,16 +32,10 @@ export interface TelegramAdapterOptions {
   pollTimeoutSeconds?: number;
 }
 
-interface Account {
-  id: string;
-  fingerprint: string;
-  abort: AbortController;
+interface Account extends LiveAccount {
   bot?: Bot;
   runner?: RunnerHandle;
-  status: AccountStatus;
 }
-
-const MAX_INIT_BACKOFF_MS = 5 * 60_000;
 
 /** What identifies an account's connection: a change restarts it. */
 function fingerprint(cfg: TelegramAccount): string {
@@ -63,34 +59,29 @@ export class TelegramAdapter implements ChannelAdapter {
     reactions: true,
     replyThreading: true,
   };
-  readonly #accounts = new Map<string, Account>();
-  readonly #loggedOut = new Map<string, string>();
-  #host: AdapterHost | undefined;
+  readonly #accounts: AccountLifecycle<TelegramAccount, Account>;
 
-  constructor(private readonly options: TelegramAdapterOptions) {}
-
-  #configured(): Record<string, TelegramAccount> {
-    const cfg = this.options.config();
-    return cfg.enabled ? cfg.accounts : {};
+  constructor(private readonly options: TelegramAdapterOptions) {
+    this.#accounts = new AccountLifecycle<TelegramAccount, Account>({
+      channel: this.channel,
+      config: options.config,
+      fingerprint,
+      clock: options.clock,
+      create: (base) => base,
+      connect: (acc, cfg) => this.#connect(acc, cfg),
+      close: async (acc) => {
+        await acc.runner?.stop().catch(() => {});
+      },
+    });
   }
 
   accountIds(): string[] {
-    return Object.entries(this.#configured())
-      .filter(([, a]) => a.enabled)
-      .map(([id]) => id);
+    return this.#accounts.accountIds();
   }
 
   policy(accountId: string): ChannelPolicy | undefined {
-    const a = this.#configured()[accountId];
-    if (!a?.enabled) return undefined;
-    return {
-      dmPolicy: a.dmPolicy,
-      allowFrom: a.allowFrom,
-      groups: a.groups,
-      mentionPatterns: a.mentionPatterns,
-      historyLimit: a.historyLimit,
-      ackReaction: a.ackReaction,
-    };
+    const a = this.#accounts.enabledConfig(accountId);
+    return a && accountPolicy(a, a.groups);
   }
 
   selfIds(accountId: string): readonly string[] {
@@ -98,55 +89,24 @@ export class TelegramAdapter implements ChannelAdapter {
     return bot?.isInited() ? [String(bot.botInfo.id)] : [];
   }
 
-  async start(host: AdapterHost): Promise<void> {
-    this.#host = host;
-    await this.reload();
+  start(host: AdapterHost): Promise<void> {
+    return this.#accounts.start(host);
   }
 
-  async reload(): Promise<void> {
-    if (!this.#host) return;
-    const wanted = this.#configured();
-    for (const [id, acc] of this.#accounts) {
-      const cfg = wanted[id];
-      if (!cfg?.enabled || fingerprint(cfg) !== acc.fingerprint) await this.#stopAccount(id);
-    }
-    for (const [id, cfg] of Object.entries(wanted)) {
-      if (!cfg.enabled || this.#accounts.has(id)) continue;
-      if (this.#loggedOut.get(id) === fingerprint(cfg)) continue;
-      this.#loggedOut.delete(id);
-      this.#launch(id, cfg);
-    }
+  reload(): Promise<void> {
+    return this.#accounts.reload();
   }
 
-  async stop(): Promise<void> {
-    await Promise.all([...this.#accounts.keys()].map((id) => this.#stopAccount(id)));
-    this.#host = undefined;
+  stop(): Promise<void> {
+    return this.#accounts.stop();
   }
 
-  async logout(accountId: string): Promise<{ cleared: boolean }> {
-    const cfg = this.#configured()[accountId];
-    await this.#stopAccount(accountId);
-    if (cfg) this.#loggedOut.set(accountId, fingerprint(cfg));
-    // The token lives in config; there is no platform session to erase.
-    return { cleared: false };
+  logout(accountId: string): Promise<{ cleared: boolean }> {
+    return this.#accounts.logout(accountId);
   }
 
   status(): AccountStatus[] {
-    const all = this.options.config().accounts;
-    return Object.entries(all).map(([id, cfg]) => {
-      const running = this.#accounts.get(id);
-      if (running) return { ...running.status };
-      const s: AccountStatus = {
-        channel: this.channel,
-        accountId: id,
-        enabled: this.options.config().enabled && cfg.enabled,
-        configured: true,
-        running: false,
-        connected: false,
-      };
-      if (this.#loggedOut.has(id)) s.loggedOut = true;
-      return s;
-    });
+    return this.#accounts.status();
   }
 
   async send(accountId: string, message: OutboundMessage): Promise<SentMessage> {
@@ -187,32 +147,13 @@ export class TelegramAdapter implements ChannelAdapter {
     return bot;
   }
 
-  #launch(id: string, cfg: TelegramAccount): void {
-    const acc: Account = {
-      id,
-      fingerprint: fingerprint(cfg),
-      abort: new AbortController(),
-      status: {
-        channel: this.channel,
-        accountId: id,
-        enabled: true,
-        configured: true,
-        running: true,
-        connected: false,
-        lastStartAt: this.options.clock.now(),
-      },
-    };
-    this.#accounts.set(id, acc);
-    this.#connect(acc, cfg).catch((err) => this.#fail(acc, errorMessage(err)));
-  }
-
   /** Resolve the token, create the bot, wait for getMe (with backoff), then poll. */
   async #connect(acc: Account, cfg: TelegramAccount): Promise<void> {
     let token: string;
     try {
       token = await this.options.resolveToken(cfg.botToken);
     } catch (err) {
-      this.#fail(acc, `bot token: ${isCarapaceError(err) ? err.message : 'cannot be resolved'}`);
+      this.#accounts.fail(acc, `bot token: ${isCarapaceError(err) ? err.message : 'cannot be resolved'}`);
       return;
     }
     const client: ApiClientOptions = {};
@@ -224,25 +165,24 @@ export class TelegramAdapter implements ChannelAdapter {
     this.#observe(acc, bot);
     bot.on('message', (ctx) => this.#inbound(acc, bot, ctx.message));
     bot.catch((err) =>
-      this.#host?.logger.error(
+      this.#accounts.host?.logger.error(
         { channel: this.channel, accountId: acc.id, error: describeError(err.error) },
         'telegram update failed',
       ),
     );
-    for (let delay = 1000; !acc.abort.signal.aborted; delay = Math.min(delay * 2, MAX_INIT_BACKOFF_MS)) {
-      try {
-        await bot.init(acc.abort.signal as Parameters<Bot['init']>[0]);
-        break;
-      } catch (err) {
-        if (acc.abort.signal.aborted) return;
-        this.#fail(acc, `getMe: ${describeError(err)}`);
-        if (err instanceof GrammyError && (err.error_code === 401 || err.error_code === 404)) {
-          acc.status.running = false;
-          return;
-        }
-        await this.options.sleep(delay, acc.abort.signal).catch(() => {});
-      }
-    }
+    const signal = acc.abort.signal;
+    const ready = await retryWithBackoff(
+      signal,
+      this.options.sleep,
+      () => bot.init(signal as Parameters<Bot['init']>[0]),
+      (err) => {
+        this.#accounts.fail(acc, `getMe: ${describeError(err)}`);
+        const refused = err instanceof GrammyError && (err.error_code === 401 || err.error_code === 404);
+        if (refused) acc.status.running = false;
+        return refused;
+      },
+    );
+    if (!ready) return;
     if (acc.abort.signal.aborted) return;
     acc.status.self = { id: String(bot.botInfo.id), username: bot.botInfo.username };
     acc.runner = run(bot, {
@@ -251,13 +191,13 @@ export class TelegramAdapter implements ChannelAdapter {
         fetch: { timeout: this.options.pollTimeoutSeconds ?? 30, allowed_updates: ['message'] },
       },
     });
-    this.#host?.logger.info(
+    this.#accounts.host?.logger.info(
       { channel: this.channel, accountId: acc.id, bot: bot.botInfo.username },
       'telegram polling started',
     );
     acc.runner.task()?.catch((err: unknown) => {
       acc.status.running = false;
-      this.#fail(acc, `getUpdates: ${describeError(err)}`);
+      this.#accounts.fail(acc, `getUpdates: ${describeError(err)}`);
     });
   }
 
@@ -278,12 +218,12 @@ export class TelegramAdapter implements ChannelAdapter {
         const res = await prev(method, payload, signal);
         if (method === 'getUpdates' || method === 'getMe') {
           if (res.ok) acc.status.connected = true;
-          else this.#fail(acc, `${method}: ${res.error_code} ${res.description}`);
+          else this.#accounts.fail(acc, `${method}: ${res.error_code} ${res.description}`);
         }
         return res;
       } catch (err) {
         if (method === 'getUpdates' && !acc.abort.signal.aborted)
-          this.#fail(acc, `getUpdates: ${describeError(err)}`);
+          this.#accounts.fail(acc, `getUpdates: ${describeError(err)}`);
         throw err;
       }
     });
@@ -293,23 +233,7 @@ export class TelegramAdapter implements ChannelAdapter {
     const now = this.options.clock.now();
     acc.status.lastInboundAt = now;
     const envelope = normalizeMessage(message, acc.id, bot.botInfo, now);
-    if (envelope && this.#host) await this.#host.inbound(envelope);
-  }
-
-  #fail(acc: Account, error: string): void {
-    acc.status.connected = false;
-    acc.status.lastError = error;
-    acc.status.lastErrorAt = this.options.clock.now();
-    this.#host?.logger.warn({ channel: this.channel, accountId: acc.id, error }, 'telegram account error');
-  }
-
-  async #stopAccount(id: string): Promise<void> {
-    const acc = this.#accounts.get(id);
-    if (!acc) return;
-    this.#accounts.delete(id);
-    acc.abort.abort();
-    await acc.runner?.stop().catch(() => {});
-    acc.status.running = false;
-    acc.status.connected = false;
+    const host = this.#accounts.host;
+    if (envelope && host) await host.inbound(envelope);
   }
 }

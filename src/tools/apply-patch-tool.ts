@@ -1,7 +1,8 @@
 import { unlink } from 'node:fs/promises';
 import Type from 'typebox';
-import { type AgentTool, defineTool } from '../agent/index.js';
+import type { AgentTool } from '../agent/index.js';
 import { CarapaceError } from '../shared/index.js';
+import { defineTool } from './define-tool.js';
 import type { WorkspaceFence, WriteTarget } from './fence.js';
 import { readTextFile, writeTarget } from './fs-io.js';
 import { applyHunks } from './patch-apply.js';

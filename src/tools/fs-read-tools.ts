@@ -1,7 +1,8 @@
 import { opendir, stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import Type from 'typebox';
-import { type AgentTool, defineTool } from '../agent/index.js';
+import type { AgentTool } from '../agent/index.js';
+import { defineTool } from './define-tool.js';
 import type { WorkspaceFence } from './fence.js';
 import { looksBinary, openForRead } from './fs-io.js';
 import { createReadResolver, type ReadOnlyRoots, type ReadResolver } from './fs-read-roots.js';

@@ -1,5 +1,6 @@
 import Type from 'typebox';
-import { type AgentTool, defineTool } from '../agent/index.js';
+import type { AgentTool } from '../agent/index.js';
+import { defineTool } from './define-tool.js';
 import type { WorkspaceFence } from './fence.js';
 import { readTextFile, writeTarget } from './fs-io.js';
 import { runTool } from './tool-result.js';

@@ -1,5 +1,6 @@
 import Type from 'typebox';
-import { type AgentTool, defineTool } from '../agent/index.js';
+import type { AgentTool } from '../agent/index.js';
+import { defineTool } from './define-tool.js';
 import { runTool } from './tool-result.js';
 
 /** What the agent asks to send. */

@@ -1,5 +1,6 @@
 import Type from 'typebox';
-import { type AgentTool, defineTool } from '../agent/index.js';
+import type { AgentTool } from '../agent/index.js';
+import { defineTool } from './define-tool.js';
 import { runTool } from './tool-result.js';
 
 /** The session-status port: the gateway answers for the calling session (model, tokens, queue …). */

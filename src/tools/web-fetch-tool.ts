@@ -1,6 +1,7 @@
 import Type from 'typebox';
-import { type AgentTool, defineTool } from '../agent/index.js';
+import type { AgentTool } from '../agent/index.js';
 import type { ToolsConfig } from '../config/index.js';
+import { defineTool } from './define-tool.js';
 import { guardedFetch } from './guarded-fetch.js';
 import { htmlToText } from './html-text.js';
 import type { HttpTransport } from './http-transport.js';

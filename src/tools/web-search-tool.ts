@@ -1,7 +1,8 @@
 import Type from 'typebox';
-import { type AgentTool, defineTool, type ToolOutput } from '../agent/index.js';
+import type { AgentTool, ToolOutput } from '../agent/index.js';
 import { type ConfigEnv, type ReadTextFile, resolveSecret, type ToolsConfig } from '../config/index.js';
 import { errorMessage } from '../shared/index.js';
+import { defineTool } from './define-tool.js';
 import { runTool } from './tool-result.js';
 import { wrapUntrusted } from './untrusted.js';
 import { createBraveSearch, createSearxngSearch, type FetchLike, type SearchProvider } from './web-search.js';

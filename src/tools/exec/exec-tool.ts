@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import Type from 'typebox';
-import { type AgentTool, defineTool, type ToolContext, type ToolOutput } from '../../agent/index.js';
+import type { AgentTool, ToolContext, ToolOutput } from '../../agent/index.js';
 import type { ToolsConfig } from '../../config/index.js';
 import { type Clock, errorMessage, newId, systemClock } from '../../shared/index.js';
 import {
@@ -19,6 +19,7 @@ import {
   isInside,
   sanitizePathDirs,
 } from '../approvals/index.js';
+import { defineTool } from '../define-tool.js';
 import { SandboxRunner, sandboxRequired } from '../sandbox/index.js';
 import { askOperator, persistAllowAlways } from './approve.js';
 import { runInForeground } from './foreground.js';

@@ -1,5 +1,6 @@
 import Type from 'typebox';
-import { type AgentTool, defineTool, type ToolOutput } from '../../agent/index.js';
+import type { AgentTool, ToolOutput } from '../../agent/index.js';
+import { defineTool } from '../define-tool.js';
 import type { ProcessRegistry } from './process-registry.js';
 
 export const ProcessParamsSchema = Type.Object(

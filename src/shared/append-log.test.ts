@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppendLog, AppendLogPool } from './append-log.js';
+import { deferred } from './deferred.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -44,6 +45,33 @@ describe('AppendLog', () => {
     await ok.append('y\n', false);
     await ok.close();
     expect(await readFile(ok.path, 'utf8')).toBe('y\n');
+  });
+  it('writes a small non-durable append at once while a sync runs, unless something waits behind it', async () => {
+    const gate = deferred<void>();
+    let syncs = 0;
+    const log = new AppendLog(join(dir, 'sync.jsonl'), {
+      sync: async () => {
+        syncs++;
+        await gate.promise;
+      },
+    });
+    const resolved: string[] = [];
+    const a = log.append('a\n', true).then(() => resolved.push('a'));
+    while (syncs === 0) await new Promise((r) => setImmediate(r));
+    await log.append('b\n', false); // resolves while the sync of `a` still runs
+    expect(resolved).toEqual([]);
+    expect(await readFile(log.path, 'utf8')).toBe('a\nb\n');
+    // A durable append now waits for the next sync, and a non-durable one behind it waits its turn.
+    const c = log.append('c\n', true).then(() => resolved.push('c'));
+    const d = log.append('d\n', false).then(() => resolved.push('d'));
+    await new Promise((r) => setImmediate(r));
+    expect(await readFile(log.path, 'utf8')).toBe('a\nb\n');
+    gate.resolve();
+    await Promise.all([a, c, d]);
+    expect(resolved).toEqual(['a', 'c', 'd']);
+    expect(syncs).toBe(2);
+    expect(await readFile(log.path, 'utf8')).toBe('a\nb\nc\nd\n');
+    await log.close();
   });
 });
 

@@ -1,7 +1,7 @@
 import { getEventListeners, once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { brotliCompressSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { createOpenAI } from '@ai-sdk/openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeModelServer } from '../../test/fakes/fake-model-server.js';
@@ -123,6 +123,11 @@ describe('createHttpFetch: bodies and headers', () => {
   it.each([
     ['gzip', gzipSync],
     ['br', brotliCompressSync],
+    ['deflate', deflateSync],
+    ['deflate', deflateRawSync], // raw deflate, as some servers send it under that name
+    ['gzip, br', (b: Buffer) => brotliCompressSync(gzipSync(b))],
+    ['identity, gzip', gzipSync],
+    ['compress', (b: Buffer) => b], // a coding we do not know: the body as it came
   ])('decodes a %s response', async (encoding, compress) => {
     const text = 'data: compressed\n\n'.repeat(50);
     const s = await serve((_req, res) => {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { Readable, Transform } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import type { FetchPort } from './language-model.js';
 
@@ -190,13 +190,13 @@ function respond(res: http.IncomingMessage, hop: Hop, watch: Watch, redirected: 
 }
 
 function bodyStream(res: http.IncomingMessage, watch: Watch): ReadableStream<Uint8Array> {
-  const decoder = DECODERS.get(res.headers['content-encoding']?.trim().toLowerCase() ?? '')?.();
-  const source: Readable = decoder ? res.pipe(decoder) : res;
+  const decoders = decodersFor(res.headers['content-encoding']);
+  const source: Readable = decoders.reduce<Readable>((from, decoder) => from.pipe(decoder), res);
   let finished = false;
   let ctl!: ReadableStreamDefaultController<Uint8Array>;
   const destroy = () => {
     res.destroy();
-    decoder?.destroy();
+    for (const decoder of decoders) decoder.destroy();
   };
   const finish = (fn: () => void) => {
     if (finished) return;
@@ -211,7 +211,7 @@ function bodyStream(res: http.IncomingMessage, watch: Watch): ReadableStream<Uin
     });
   const fail = (cause: unknown) => stop(new TypeError('terminated', { cause }));
   res.on('error', fail);
-  decoder?.on('error', fail);
+  for (const decoder of decoders) decoder.on('error', fail);
   source.on('data', (chunk: Buffer) => {
     if (finished) return;
     ctl.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
@@ -234,9 +234,47 @@ const BROTLI = { flush: BROTLI_OPERATION_FLUSH, finishFlush: BROTLI_OPERATION_FL
 const DECODERS = new Map<string, () => Transform>([
   ['gzip', () => zlib.createGunzip(LENIENT)],
   ['x-gzip', () => zlib.createGunzip(LENIENT)],
-  ['deflate', () => zlib.createInflate(LENIENT)],
+  ['deflate', inflateEither],
   ['br', () => zlib.createBrotliDecompress(BROTLI)],
 ]);
+
+/**
+ * The decoders for a `content-encoding` list, in decoding order (the reverse of the order the codings
+ * were applied in). `identity` is skipped; when any coding is unknown the body is passed on as it came.
+ */
+function decodersFor(header: string | undefined): Transform[] {
+  const codings = (header ?? '')
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity');
+  if (codings.some((c) => !DECODERS.has(c))) return [];
+  return codings.reverse().map((c) => DECODERS.get(c)!());
+}
+
+/**
+ * `deflate` as servers send it: zlib-wrapped (RFC 1950, what the name means) or raw (RFC 1951, what some
+ * servers send). The first byte tells: a zlib header's low four bits are 8 (the deflate method).
+ */
+function inflateEither(): Transform {
+  let inner: Transform | undefined;
+  const outer = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      if (chunk.length === 0) return done();
+      if (!inner) {
+        inner = (chunk[0]! & 0x0f) === 8 ? zlib.createInflate(LENIENT) : zlib.createInflateRaw(LENIENT);
+        inner.on('data', (data: Buffer) => outer.push(data));
+        inner.on('error', (err) => outer.destroy(err));
+      }
+      inner.write(chunk, () => done());
+    },
+    flush(done) {
+      if (!inner) return done();
+      inner.once('end', () => done());
+      inner.end();
+    },
+  });
+  return outer;
+}
 
 function dropIdle(agent: http.Agent, prefix: string): void {
   for (const [name, sockets] of Object.entries(agent.freeSockets))

@@ -1,5 +1,5 @@
-import { type RunnerHandle, run } from '@grammyjs/runner';
-import { type ApiClientOptions, Bot, GrammyError } from 'grammy';
+import type { RunnerHandle } from '@grammyjs/runner';
+import type { ApiClientOptions, Bot } from 'grammy';
 import type { SecretRef, TelegramAccount, TelegramConfig } from '../../config/index.js';
 import { type Clock, isCarapaceError } from '../../shared/index.js';
 import { AccountLifecycle, type LiveAccount, retryWithBackoff } from '../account-lifecycle.js';
@@ -15,7 +15,7 @@ import type {
 import { channelSendError } from '../contract.js';
 import { accountPolicy } from '../policy.js';
 import type { SleepFn } from '../ports.js';
-import { describeError, isParseError, toSendError } from './errors.js';
+import { describeError, isGrammyError, isParseError, toSendError } from './errors.js';
 import { markdownToTelegramHtml } from './format.js';
 import { normalizeMessage } from './normalize.js';
 
@@ -35,6 +35,11 @@ export interface TelegramAdapterOptions {
 interface Account extends LiveAccount {
   bot?: Bot;
   runner?: RunnerHandle;
+}
+
+/** A CommonJS package loaded with `import()`: its exports are on `default` once bundled (esbuild). */
+function cjs<T extends object>(mod: T): T {
+  return (mod as { default?: T }).default ?? mod;
 }
 
 /** What identifies an account's connection: a change restarts it. */
@@ -160,6 +165,11 @@ export class TelegramAdapter implements ChannelAdapter {
     if (cfg.apiRoot) client.apiRoot = cfg.apiRoot.replace(/\/+$/, '');
     if (this.options.fetch)
       client.fetch = this.options.fetch as unknown as NonNullable<ApiClientOptions['fetch']>;
+    // grammY (~18 MB of heap) is loaded with the first bot, not with the gateway.
+    const [{ Bot }, { run }] = await Promise.all([
+      import('grammy').then(cjs),
+      import('@grammyjs/runner').then(cjs),
+    ]);
     const bot = new Bot(token, { client });
     acc.bot = bot;
     this.#observe(acc, bot);
@@ -177,7 +187,7 @@ export class TelegramAdapter implements ChannelAdapter {
       () => bot.init(signal as Parameters<Bot['init']>[0]),
       (err) => {
         this.#accounts.fail(acc, `getMe: ${describeError(err)}`);
-        const refused = err instanceof GrammyError && (err.error_code === 401 || err.error_code === 404);
+        const refused = isGrammyError(err) && (err.error_code === 401 || err.error_code === 404);
         if (refused) acc.status.running = false;
         return refused;
       },

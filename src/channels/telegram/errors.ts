@@ -1,6 +1,23 @@
-import { GrammyError, HttpError } from 'grammy';
+import type { GrammyError, HttpError } from 'grammy';
 import type { CarapaceError } from '../../shared/index.js';
 import { channelSendError } from '../contract.js';
+
+/**
+ * A Bot API refusal from grammY. Matched by name and shape, not `instanceof`: grammY is loaded only when a
+ * bot starts (the gateway starts without it when no Telegram account is configured).
+ */
+export function isGrammyError(err: unknown): err is GrammyError {
+  return (
+    err instanceof Error &&
+    err.name === 'GrammyError' &&
+    typeof (err as { error_code?: unknown }).error_code === 'number'
+  );
+}
+
+/** A network failure grammY wrapped (the cause is in `error`). */
+function isHttpError(err: unknown): err is HttpError {
+  return err instanceof Error && err.name === 'HttpError';
+}
 
 /** Network errors raised before a request could reach the server: a retry cannot duplicate anything. */
 const NOT_CONNECTED = new Set([
@@ -24,7 +41,7 @@ export function networkCode(err: unknown): string | undefined {
 
 /** True for Telegram's "can't parse entities" refusal (the HTML did not parse; nothing was sent). */
 export function isParseError(err: unknown): boolean {
-  return err instanceof GrammyError && err.error_code === 400 && /parse entities/i.test(err.description);
+  return isGrammyError(err) && err.error_code === 400 && /parse entities/i.test(err.description);
 }
 
 /**
@@ -33,7 +50,7 @@ export function isParseError(err: unknown): boolean {
  * request may have been delivered). Messages never include the request URL (it holds the bot token).
  */
 export function toSendError(err: unknown, method: string): CarapaceError {
-  if (err instanceof GrammyError) {
+  if (isGrammyError(err)) {
     const status = err.error_code;
     const what = `telegram ${method}: ${status} ${err.description}`;
     if (status === 429) {
@@ -45,16 +62,16 @@ export function toSendError(err: unknown, method: string): CarapaceError {
     }
     return channelSendError(status >= 500 ? 'retry' : 'fatal', what, { status });
   }
-  const code = err instanceof HttpError ? networkCode(err.error) : networkCode(err);
+  const code = isHttpError(err) ? networkCode(err.error) : networkCode(err);
   const what = `telegram ${method}: network error${code ? ` ${code}` : ''}`;
   return channelSendError(code !== undefined && NOT_CONNECTED.has(code) ? 'retry' : 'unknown', what);
 }
 
 /** A short, token-free description of any Bot API failure, for status and logs. */
 export function describeError(err: unknown): string {
-  if (err instanceof GrammyError) return `${err.error_code} ${err.description}`;
-  const code = err instanceof HttpError ? networkCode(err.error) : networkCode(err);
+  if (isGrammyError(err)) return `${err.error_code} ${err.description}`;
+  const code = isHttpError(err) ? networkCode(err.error) : networkCode(err);
   if (code) return `network error ${code}`;
-  if (err instanceof HttpError) return 'network error';
+  if (isHttpError(err)) return 'network error';
   return err instanceof Error ? err.name : 'error';
 }

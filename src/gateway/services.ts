@@ -158,7 +158,6 @@ export async function createServices(host: ServiceHost): Promise<Services> {
     sessions,
     inboxPath: join(host.paths.stateDir, 'gateway', 'inbox.jsonl'),
     clock: host.clock,
-    timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
     broadcast: (event, payload) => host.broadcast(event, payload),
     secrets: () => {
       if (host.secrets) return [...host.secrets()];

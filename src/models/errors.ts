@@ -1,4 +1,15 @@
-import { APICallError } from 'ai';
+import type { APICallError } from 'ai';
+
+/**
+ * `APICallError.isInstance` without loading the AI SDK (it is loaded with the first model call): the SDK's
+ * errors carry this marker, which is how the SDK itself recognises them across copies of the package.
+ */
+const API_CALL_ERROR = Symbol.for('vercel.ai.error.AI_APICallError');
+
+function isApiCallError(err: unknown): err is APICallError {
+  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[API_CALL_ERROR] === true;
+}
+
 import { errorMessage } from '../shared/index.js';
 import type { ModelError, ModelErrorKind } from './types.js';
 
@@ -67,7 +78,7 @@ function byStreamError(
  */
 export function classifyError(err: unknown, aborted: boolean, now: number): ModelError {
   if (aborted || isAbortLike(err)) return { kind: 'aborted', message: 'aborted', retryable: false };
-  if (APICallError.isInstance(err)) {
+  if (isApiCallError(err)) {
     const message = err.message || `HTTP ${err.statusCode ?? 'error'}`;
     const retryAfterMs = parseRetryAfter(err.responseHeaders, now);
     const extra = retryAfterMs === undefined ? {} : { retryAfterMs };

@@ -1,6 +1,3 @@
-import { createAnthropic } from '@ai-sdk/anthropic';
-import { createOpenAI } from '@ai-sdk/openai';
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModel } from 'ai';
 import type { ResolvedModel } from './resolve.js';
 
@@ -22,12 +19,14 @@ export type FetchPort = typeof globalThis.fetch;
 /**
  * The AI SDK LanguageModel for a resolved model and one API key. The key is always passed explicitly
  * (`''` when keyless) so the SDK never falls back to reading OPENAI_API_KEY / ANTHROPIC_API_KEY itself.
+ * The provider package is loaded with the first model of its API (the AI SDK and zod are ~20 MB of heap
+ * a gateway without a model, or one-shot commands, never need).
  */
-export function createLanguageModel(
+export async function createLanguageModel(
   resolved: ResolvedModel,
   apiKey: string | undefined,
   fetch: FetchPort,
-): ProviderLanguageModel {
+): Promise<ProviderLanguageModel> {
   const { provider, model, providerId } = resolved;
   const common = {
     apiKey: apiKey ?? '',
@@ -37,18 +36,20 @@ export function createLanguageModel(
   };
   switch (provider.api) {
     case 'openai-chat':
-      return createOpenAI(common).chat(model.id);
+      return (await import('@ai-sdk/openai')).createOpenAI(common).chat(model.id);
     case 'openai-responses':
-      return createOpenAI(common).responses(model.id);
+      return (await import('@ai-sdk/openai')).createOpenAI(common).responses(model.id);
     case 'anthropic':
-      return createAnthropic(common).messages(model.id);
+      return (await import('@ai-sdk/anthropic')).createAnthropic(common).messages(model.id);
     case 'openai-compatible':
-      return createOpenAICompatible({
-        ...common,
-        baseURL: provider.baseUrl ?? '',
-        name: providerId,
-        includeUsage: true,
-        ...(apiKey ? {} : { apiKey: undefined }),
-      }).chatModel(model.id);
+      return (await import('@ai-sdk/openai-compatible'))
+        .createOpenAICompatible({
+          ...common,
+          baseURL: provider.baseUrl ?? '',
+          name: providerId,
+          includeUsage: true,
+          ...(apiKey ? {} : { apiKey: undefined }),
+        })
+        .chatModel(model.id);
   }
 }

@@ -78,7 +78,7 @@ export function createModelRuntime(options: ModelRuntimeOptions): ModelRuntime {
     const { retry, cooldown } = models;
     for (let attempt = 0; ; attempt++) {
       if (req.signal?.aborted) return { done: false, next: 'stop', error: aborted(resolved.ref) };
-      const model = createLanguageModel(resolved, profile.apiKey, fetchPort);
+      const model = await createLanguageModel(resolved, profile.apiKey, fetchPort);
       const outcome = yield* streamAttempt({
         model,
         resolved,

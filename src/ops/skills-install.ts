@@ -65,7 +65,7 @@ export const listSkillsWithInstall: SkillInstallLister = async ({ config, paths,
     for (const skill of listing.skills) {
       if (seen.has(skill.file)) continue;
       seen.add(skill.file);
-      const parsed = parseSkillFile(await readFile(skill.file, 'utf8').catch(() => ''));
+      const parsed = await parseSkillFile(await readFile(skill.file, 'utf8').catch(() => ''));
       const install = [
         ...stepsOf((skill as { install?: unknown }).install),
         ...(parsed.ok ? installSteps(parsed.frontmatter) : []),

@@ -1,4 +1,4 @@
-import { type Document, isNode, LineCounter, parseDocument } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import { compileValidator, type ValidationIssue } from '../protocol/index.js';
 import { type SkillFrontmatter, SkillFrontmatterSchema } from './types.js';
 
@@ -10,11 +10,13 @@ export type ParsedSkillFile =
 const validator = () => compileValidator<SkillFrontmatter>(SkillFrontmatterSchema);
 type FrontmatterValidator = ReturnType<typeof validator>;
 
+type Yaml = typeof import('yaml');
+
 const FENCE = /^---\s*$/;
 const CLOSE = /^(---|\.\.\.)\s*$/;
 
 /** The file line (1-based) of the value at a validation path, or the nearest parent that exists. */
-function lineOf(doc: Document, lines: LineCounter, issue: ValidationIssue): number {
+function lineOf(doc: Document, lines: LineCounter, issue: ValidationIssue, yaml: Yaml): number {
   const segments =
     issue.path === 'root'
       ? []
@@ -24,7 +26,7 @@ function lineOf(doc: Document, lines: LineCounter, issue: ValidationIssue): numb
           .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
   for (let n = segments.length; n >= 0; n--) {
     const node = n === 0 ? doc.contents : doc.getIn(segments.slice(0, n), true);
-    if (isNode(node) && node.range) return lines.linePos(node.range[0]).line + 1;
+    if (yaml.isNode(node) && node.range) return lines.linePos(node.range[0]).line + 1;
   }
   return 2;
 }
@@ -40,9 +42,16 @@ function describeIssue(issue: ValidationIssue): string {
 /**
  * Split SKILL.md into YAML frontmatter (between `---` lines at the top) and Markdown body, and check the
  * frontmatter against SkillFrontmatterSchema. Never throws: a problem comes back with its 1-based line in
- * the file. Pass one `check` to parse many files with a single compiled validator.
+ * the file. Pass one `check` to parse many files with a single compiled validator. The YAML parser is
+ * loaded with the first file (the gateway starts without it).
  */
-export function parseSkillFile(text: string, check: FrontmatterValidator = validator()): ParsedSkillFile {
+export async function parseSkillFile(
+  text: string,
+  check: FrontmatterValidator = validator(),
+): Promise<ParsedSkillFile> {
+  const mod: Yaml & { default?: Yaml } = await import('yaml');
+  // Bundled (esbuild), the CommonJS build's exports are on `default`.
+  const yaml: Yaml = typeof mod.parseDocument === 'function' ? mod : (mod.default ?? mod);
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   if (!FENCE.test(lines[0] ?? '')) {
     return {
@@ -53,8 +62,8 @@ export function parseSkillFile(text: string, check: FrontmatterValidator = valid
   }
   const end = lines.findIndex((l, i) => i > 0 && CLOSE.test(l));
   if (end < 0) return { ok: false, line: 1, message: "the frontmatter has no closing '---' line" };
-  const counter = new LineCounter();
-  const doc = parseDocument(lines.slice(1, end).join('\n'), {
+  const counter = new yaml.LineCounter();
+  const doc = yaml.parseDocument(lines.slice(1, end).join('\n'), {
     lineCounter: counter,
     prettyErrors: false,
     uniqueKeys: true,
@@ -70,7 +79,7 @@ export function parseSkillFile(text: string, check: FrontmatterValidator = valid
   }
   const issues = check.issues(value);
   const first = issues[0];
-  if (first) return { ok: false, line: lineOf(doc, counter, first), message: describeIssue(first) };
+  if (first) return { ok: false, line: lineOf(doc, counter, first, yaml), message: describeIssue(first) };
   return { ok: true, frontmatter: value as SkillFrontmatter, body: lines.slice(end + 1).join('\n') };
 }
 

@@ -219,7 +219,7 @@ export class SkillsRegistry {
     } catch (err) {
       return issue(0, `cannot read: ${errorMessage(err)}`);
     }
-    const r = parseSkillFile(text, this.#check);
+    const r = await parseSkillFile(text, this.#check);
     if (!r.ok) return issue(r.line, r.message);
     return {
       skill: {

@@ -26,7 +26,11 @@ export interface RunServiceDeps {
   sessions: GatewaySessions;
   inboxPath: string;
   clock: Clock;
-  timeZone: string;
+  /**
+   * The time zone turns see (system prompt, daily resets). Default: the host's, resolved at the first turn
+   * (Intl's time zone data is ~7 MB of RSS a gateway that has not run a turn does not need).
+   */
+  timeZone?: string;
   broadcast: Broadcast;
   secrets(): string[];
   logger: Logger;
@@ -74,6 +78,7 @@ export class RunService {
   readonly #files = new TextFileCache();
   #modelSecrets: { parts: (readonly string[])[]; flat: readonly string[] } = { parts: [], flat: [] };
   #stopping = false;
+  #timeZone: string | undefined;
   /** Inbox ids whose turn start this process counted and that are not answered yet. */
   readonly #started = new Set<string>();
 
@@ -252,7 +257,7 @@ export class RunService {
         broadcast: this.deps.broadcast,
         secrets: this.deps.secrets,
         clock: this.deps.clock,
-        timeZone: this.deps.timeZone,
+        timeZone: (this.#timeZone ??= this.deps.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone),
         thinking: this.#thinking,
         readFile: this.#files.read,
         ...(this.deps.tools ? { tools: this.deps.tools } : {}),

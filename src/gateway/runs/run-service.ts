@@ -248,6 +248,12 @@ export class RunService {
     });
   }
 
+  /** The configured time zone, else the host's (resolved once, at the first turn). */
+  #hostTimeZone(): string {
+    this.#timeZone ??= this.deps.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+    return this.#timeZone;
+  }
+
   async #turn(job: Parameters<typeof runTurn>[0]): Promise<TurnResult> {
     try {
       return await runTurn(job, {
@@ -257,7 +263,7 @@ export class RunService {
         broadcast: this.deps.broadcast,
         secrets: this.deps.secrets,
         clock: this.deps.clock,
-        timeZone: (this.#timeZone ??= this.deps.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone),
+        timeZone: this.#hostTimeZone(),
         thinking: this.#thinking,
         readFile: this.#files.read,
         ...(this.deps.tools ? { tools: this.deps.tools } : {}),

@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fakeModels } from '../../test/fakes/fake-model-config.js';
 import { type FakeModelServer, startFakeModelServer } from '../../test/fakes/fake-model-server.js';
 import { validateConfig } from '../config/index.js';
@@ -11,6 +11,11 @@ import { type AgentTool, defineTool } from './tool.js';
 import { TOOL_ABORT_GRACE_MS } from './tool-exec.js';
 
 let server: FakeModelServer;
+// The provider package is loaded with the first model call (not with the gateway): load it before the
+// short deadlines below, so they time the model's silence and not the module loading.
+beforeAll(async () => {
+  await import('@ai-sdk/openai');
+});
 beforeEach(async () => {
   server = await startFakeModelServer();
 });

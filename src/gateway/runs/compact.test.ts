@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fakeModels } from '../../../test/fakes/fake-model-config.js';
 import { type FakeModelServer, startFakeModelServer } from '../../../test/fakes/fake-model-server.js';
 import { type AgentMessage, userMessage } from '../../agent/index.js';
@@ -13,6 +13,11 @@ import { type CompactInput, maybeCompact } from './compact.js';
 const KEY = 'agent:main:dm:compact';
 let server: FakeModelServer;
 let dir: string;
+// The provider package is loaded with the first model call (not with the gateway): load it before the
+// short deadlines below, so they time the model's silence and not the module loading.
+beforeAll(async () => {
+  await import('@ai-sdk/openai');
+});
 beforeEach(async () => {
   server = await startFakeModelServer();
   dir = await mkdtemp(join(tmpdir(), 'carapace-compact-'));

@@ -1,7 +1,7 @@
 // Agent turn figures with an instant fake model: gateway overhead per turn (turn time seen by a client
 // minus the model server's own time), turns per second across 100 concurrent sessions, and RSS before and
 // after 10,000 turns. Run with `npm run bench -- agent` (builds first).
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import {
   firstHealth,
   fmt,
   freePort,
+  gatewayToken,
   instantModelConfig,
   percentile,
   rssKb,
@@ -149,7 +150,7 @@ export class TurnClient {
 
 /** Sum and count of a histogram in the gateway's `GET /metrics` (all label sets added up). */
 async function histogramTotals(stateDir: string, port: number, name: string) {
-  const token = (await readFile(join(stateDir, 'credentials', 'gateway-token'), 'utf8')).trim();
+  const token = await gatewayToken(stateDir);
   const res = await fetch(`http://127.0.0.1:${port}/metrics`, {
     headers: { authorization: `Bearer ${token}` },
   });

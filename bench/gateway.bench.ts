@@ -2,8 +2,7 @@
 // and a one-shot `carapace health`; REL-02: a reader's event latency while a slow consumer is cut off.
 // Run with `npm run bench` (builds first).
 import { spawnSync } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import WebSocket from 'ws';
 import { Gateway } from '../src/gateway/index.js';
 import {
@@ -11,6 +10,7 @@ import {
   firstHealth,
   fmt,
   freePort,
+  gatewayToken,
   median,
   percentile,
   rssKb,
@@ -52,7 +52,7 @@ export async function benchGateway(): Promise<Record<string, string>> {
   }
   rt.close();
 
-  const token = (await readFile(join(dir, 'credentials', 'gateway-token'), 'utf8')).trim();
+  const token = await gatewayToken(dir);
   const oneShot: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t0 = performance.now();

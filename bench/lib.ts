@@ -108,12 +108,17 @@ export class BenchClient {
   }
 }
 
+/** The gateway's token, from its state dir's token file. */
+export async function gatewayToken(stateDir: string): Promise<string> {
+  return (await readFile(join(stateDir, 'credentials', 'gateway-token'), 'utf8')).trim();
+}
+
 /** Connect as soon as the port accepts and the token file exists; resolve after the first health answer. */
 export async function firstHealth(stateDir: string, port: number, deadlineMs = 10_000): Promise<BenchClient> {
   const end = Date.now() + deadlineMs;
   for (;;) {
     try {
-      const token = (await readFile(join(stateDir, 'credentials', 'gateway-token'), 'utf8')).trim();
+      const token = await gatewayToken(stateDir);
       const client = await BenchClient.connect(`ws://127.0.0.1:${port}`, token);
       const res = await client.call('health');
       if (res.ok) return client;

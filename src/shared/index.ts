@@ -19,3 +19,4 @@ export { newId, newToken, shortId } from './ids.js';
 export type { LockInfo, LockState } from './lock-file.js';
 export { processAlive, readLockFile } from './lock-file.js';
 export { isLoopbackAddress } from './loopback.js';
+export { moduleExports } from './module-exports.js';

@@ -1,5 +1,6 @@
 import type { Document, LineCounter } from 'yaml';
 import { compileValidator, type ValidationIssue } from '../protocol/index.js';
+import { moduleExports } from '../shared/index.js';
 import { type SkillFrontmatter, SkillFrontmatterSchema } from './types.js';
 
 /** The result of parsing one SKILL.md: the frontmatter and body, or where and why it failed. */
@@ -49,9 +50,7 @@ export async function parseSkillFile(
   text: string,
   check: FrontmatterValidator = validator(),
 ): Promise<ParsedSkillFile> {
-  const mod: Yaml & { default?: Yaml } = await import('yaml');
-  // Bundled (esbuild), the CommonJS build's exports are on `default`.
-  const yaml: Yaml = typeof mod.parseDocument === 'function' ? mod : (mod.default ?? mod);
+  const yaml = moduleExports(await import('yaml'), 'parseDocument');
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   if (!FENCE.test(lines[0] ?? '')) {
     return {

@@ -1,7 +1,7 @@
 import type { RunnerHandle } from '@grammyjs/runner';
 import type { ApiClientOptions, Bot } from 'grammy';
 import type { SecretRef, TelegramAccount, TelegramConfig } from '../../config/index.js';
-import { type Clock, isCarapaceError } from '../../shared/index.js';
+import { type Clock, isCarapaceError, moduleExports } from '../../shared/index.js';
 import { AccountLifecycle, type LiveAccount, retryWithBackoff } from '../account-lifecycle.js';
 import type {
   AccountStatus,
@@ -35,11 +35,6 @@ export interface TelegramAdapterOptions {
 interface Account extends LiveAccount {
   bot?: Bot;
   runner?: RunnerHandle;
-}
-
-/** A CommonJS package loaded with `import()`: its exports are on `default` once bundled (esbuild). */
-function cjs<T extends object>(mod: T): T {
-  return (mod as { default?: T }).default ?? mod;
 }
 
 /** What identifies an account's connection: a change restarts it. */
@@ -167,8 +162,8 @@ export class TelegramAdapter implements ChannelAdapter {
       client.fetch = this.options.fetch as unknown as NonNullable<ApiClientOptions['fetch']>;
     // grammY (~18 MB of heap) is loaded with the first bot, not with the gateway.
     const [{ Bot }, { run }] = await Promise.all([
-      import('grammy').then(cjs),
-      import('@grammyjs/runner').then(cjs),
+      import('grammy').then((m) => moduleExports(m, 'Bot')),
+      import('@grammyjs/runner').then((m) => moduleExports(m, 'run')),
     ]);
     const bot = new Bot(token, { client });
     acc.bot = bot;
